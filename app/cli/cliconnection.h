@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "kafka/kafkaconfig.h"
+#include "redis/redisurl.h"
+
+#include <QCommandLineParser>
+
+namespace dualscope::cli {
+
+// Exit codes shared by every subcommand (DESIGN.md: scripts rely on them).
+enum ExitCode { ExitOk = 0, ExitGaps = 1, ExitError = 2 };
+
+// The connection options common to every subcommand: --kafka, --redis, --topic,
+// -X key=value. DUALSCOPE_KAFKA and DUALSCOPE_REDIS give defaults.
+struct Connection
+{
+    QByteArray kafkaBootstrap;
+    redis::RedisUrl redisUrl;
+    QByteArray topic = "events";
+    kafka::Properties kafkaProperties;
+};
+
+void addConnectionOptions(QCommandLineParser &parser);
+// Both Kafka and Redis are required; when one is missing the error says how to
+// get a sandbox.
+bool resolveConnection(const QCommandLineParser &parser, Connection *connection, QString *error);
+
+// Parses the subcommand's arguments; prints help (exit 0) or a usage error (exit 2).
+// Returns false with *exitCode set when the caller must exit.
+bool parseOrExit(QCommandLineParser &parser, const QStringList &arguments, int *exitCode);
+
+// Reads a positive integer option, with a usage error naming the option.
+bool readCount(const QCommandLineParser &parser, const QString &name, qint64 minimum,
+               qint64 *value, QString *error);
+bool readNumber(const QCommandLineParser &parser, const QString &name, double minimum,
+                double *value, QString *error);
+
+void printError(const QString &message);
+
+} // namespace dualscope::cli

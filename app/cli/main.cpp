@@ -1,1 +1,55 @@
-int main(){}
+// SPDX-License-Identifier: MIT
+#include "benchcommand.h"
+#include "cliconnection.h"
+#include "publishcommand.h"
+#include "sandboxcommand.h"
+
+#include <QCoreApplication>
+#include <QTextStream>
+
+namespace {
+
+const char kUsage[] =
+    "usage: dualscope-cli <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  sandbox   run an embedded Kafka (mock cluster) and a redis-server; print their "
+    "addresses\n"
+    "  publish   publish events to Kafka and their notifications to Redis\n"
+    "  bench     measure: bench publish\n"
+    "\n"
+    "common options: --kafka BOOTSTRAP  --redis redis://[user:pass@]host:port[/db]\n"
+    "                --topic events  -X key=value (librdkafka property, repeatable)\n"
+    "Run 'dualscope-cli <command> --help' for a command's options.\n";
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("dualscope-cli"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(DUALSCOPE_VERSION));
+
+    QStringList arguments = QCoreApplication::arguments();
+    const QString command = arguments.size() > 1 ? arguments.at(1) : QString();
+    arguments.removeFirst(); // the program; a subcommand's parser sees "publish --count 3"
+    using namespace dualscope::cli;
+    if (command == QLatin1String("sandbox"))
+        return runSandboxCommand(arguments);
+    if (command == QLatin1String("publish"))
+        return runPublishCommand(arguments);
+    if (command == QLatin1String("bench"))
+        return runBenchCommand(arguments);
+    if (command == QLatin1String("--help") || command == QLatin1String("-h")) {
+        QTextStream(stdout) << kUsage;
+        return ExitOk;
+    }
+    if (command == QLatin1String("--version")) {
+        QTextStream(stdout) << "dualscope-cli " << DUALSCOPE_VERSION << Qt::endl;
+        return ExitOk;
+    }
+    if (!command.isEmpty())
+        printError(QStringLiteral("unknown command '%1'").arg(command));
+    QTextStream(stderr) << kUsage;
+    return ExitError;
+}

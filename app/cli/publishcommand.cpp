@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: MIT
+#include "publishcommand.h"
+
+#include "event/channeltemplate.h"
+#include "generate/eventtemplate.h"
+#include "publish/dualpublisher.h"
+#include "signalwatcher.h"
+
+#include <QCoreApplication>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTextStream>
+#include <QThread>
+#include <QTimer>
+#include <sys/resource.h>
+#include <unistd.h>
+
+namespace dualscope::cli {
+
+namespace {
+
+// A progress line appears only for runs that last longer than this, and only
+// on a terminal, so that scripts and short runs see the summary alone.
+constexpr int kProgressAfterMs = 1000;
+// Time given to in-flight events at the end (and after Ctrl+C) before what is
+// left is reported as not delivered.
+constexpr int kShutdownTimeoutMs = 30'000;
+
+double peakRssMegabytes()
+{
+    struct rusage usage = {};
+    ::getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_maxrss / 1024.0; // Linux reports KiB
+}
+
+QString ms(qint64 micros)
+{
+    return QString::number(micros / 1000.0, 'f', 2);
+}
+
+QJsonObject latencyJson(const publish::LatencySummary &latency)
+{
+    return QJsonObject{{QStringLiteral("count"), latency.count},
+                       {QStringLiteral("p50_ms"), latency.p50Us / 1000.0},
+                       {QStringLiteral("p90_ms"), latency.p90Us / 1000.0},
+                       {QStringLiteral("p99_ms"), latency.p99Us / 1000.0},
+                       {QStringLiteral("max_ms"), latency.maxUs / 1000.0}};
+}
+
+void printSummary(const PublishRequest &request, const publish::RunSummary &summary)
+{
+    const publish::PublisherStats &s = summary.stats;
+    const double rate = summary.elapsedSeconds > 0 ? s.kafkaAcked / summary.elapsedSeconds : 0;
+    QTextStream out(stdout);
+    if (request.json) {
+        const QJsonObject json{
+            {QStringLiteral("requested"), request.run.count},
+            {QStringLiteral("generated"), summary.generated},
+            {QStringLiteral("kafka_acked"), s.kafkaAcked},
+            {QStringLiteral("kafka_failed"), s.kafkaFailed},
+            {QStringLiteral("redis_sent"), s.redisSent},
+            {QStringLiteral("redis_skipped"), s.redisSkipped},
+            {QStringLiteral("redis_failed"), s.redisFailed},
+            {QStringLiteral("redis_outages"), s.redisOutages},
+            {QStringLiteral("elapsed_s"), summary.elapsedSeconds},
+            {QStringLiteral("events_per_s"), rate},
+            {QStringLiteral("kafka_ack_latency"), latencyJson(s.kafkaAck)},
+            {QStringLiteral("redis_reply_latency"), latencyJson(s.redisReply)},
+            {QStringLiteral("peak_rss_mb"), peakRssMegabytes()},
+            {QStringLiteral("ordering"), QLatin1String(publish::toString(request.ordering))}};
+        out << QJsonDocument(json).toJson(QJsonDocument::Compact) << Qt::endl;
+        return;
+    }
+    out << "requested " << request.run.count << ", kafka acked " << s.kafkaAcked
+        << ", kafka failed " << s.kafkaFailed << ", redis sent " << s.redisSent
+        << ", redis skipped " << s.redisSkipped << ", redis failed " << s.redisFailed
+        << ", elapsed " << QString::number(summary.elapsedSeconds, 'f', 2) << " s, "
+        << QString::number(rate, 'f', 0) << " events/s" << Qt::endl;
+    if (request.benchFigures || summary.elapsedSeconds > 1) {
+        out << "kafka ack latency p50 " << ms(s.kafkaAck.p50Us) << " ms, p99 "
+            << ms(s.kafkaAck.p99Us) << " ms, max " << ms(s.kafkaAck.maxUs) << " ms; redis reply "
+            << "latency p50 " << ms(s.redisReply.p50Us) << " ms, p99 " << ms(s.redisReply.p99Us)
+            << " ms" << Qt::endl;
+    }
+    if (request.benchFigures)
+        out << "peak resident memory " << QString::number(peakRssMegabytes(), 'f', 1) << " MB"
+            << Qt::endl;
+    if (s.redisOutages > 0)
+        out << "redis outages during the run: " << s.redisOutages << Qt::endl;
+}
+
+// Applies --type/--source-type/--source-id to the template text. The template was
+// compiled once before this, so its own errors were reported with positions.
+QByteArray withOverrides(const QByteArray &text, const QCommandLineParser &parser)
+{
+    QJsonObject object = QJsonDocument::fromJson(text).object();
+    const std::pair<const char *, const char *> overrides[] = {
+        {"type", "type"}, {"source-type", "source_type"}, {"source-id", "source_id"}};
+    bool changed = false;
+    for (const auto &[option, field] : overrides) {
+        if (parser.isSet(QLatin1String(option))) {
+            object.insert(QLatin1String(field), parser.value(QLatin1String(option)));
+            changed = true;
+        }
+    }
+    return changed ? QJsonDocument(object).toJson() : text;
+}
+
+} // namespace
+
+void addPublishOptions(QCommandLineParser &parser)
+{
+    parser.addOption({QStringLiteral("count"), QStringLiteral("Events to publish (default 1)."),
+                      QStringLiteral("N"), QStringLiteral("1")});
+    parser.addOption({QStringLiteral("rate"),
+                      QStringLiteral("Events per second, 0.1 and up (default: unlimited)."),
+                      QStringLiteral("R")});
+    parser.addOption({QStringLiteral("burst"),
+                      QStringLiteral("Events that may go at once after a pause (token bucket "
+                                     "size; with --rate)."),
+                      QStringLiteral("B")});
+    parser.addOption({QStringLiteral("batch"),
+                      QStringLiteral("Events per Kafka produce batch and Redis pipeline "
+                                     "(default 100)."),
+                      QStringLiteral("B"), QStringLiteral("100")});
+    parser.addOption({QStringLiteral("template"),
+                      QStringLiteral("Event template (JSON with placeholders {{seq}}, {{uuid}}, "
+                                     "{{now}}, {{now_ms}}, {{int:LO:HI}}, {{choice:a|b}}, "
+                                     "{{source}})."),
+                      QStringLiteral("FILE")});
+    parser.addOption({QStringLiteral("type"), QStringLiteral("Event type."), QStringLiteral("T")});
+    parser.addOption({QStringLiteral("source-type"), QStringLiteral("Source type."),
+                      QStringLiteral("S")});
+    parser.addOption({QStringLiteral("source-id"), QStringLiteral("Source id."),
+                      QStringLiteral("ID")});
+    parser.addOption({QStringLiteral("sources"),
+                      QStringLiteral("Spread the events over K sources: <source-id>-0 .. -(K-1)."),
+                      QStringLiteral("K")});
+    parser.addOption({QStringLiteral("ordering"),
+                      QStringLiteral("kafka-first (default: the notification after Kafka's ack) "
+                                     "or parallel."),
+                      QStringLiteral("ORDER"), QStringLiteral("kafka-first")});
+    parser.addOption({QStringLiteral("channel-template"),
+                      QStringLiteral("Redis channel template (default "
+                                     "events:{source_type}:{source_id})."),
+                      QStringLiteral("TEMPLATE")});
+    parser.addOption({QStringLiteral("enqueue-timeout-ms"),
+                      QStringLiteral("How long a publish waits for room in a full producer "
+                                     "queue (default 5000)."),
+                      QStringLiteral("MS"), QStringLiteral("5000")});
+    parser.addOption({QStringLiteral("json"),
+                      QStringLiteral("Print the summary as one JSON object.")});
+}
+
+bool readPublishOptions(const QCommandLineParser &parser, PublishRequest *request, QString *error)
+{
+    qint64 batch = request->run.batch, sources = 1, enqueueTimeout = request->enqueueTimeoutMs;
+    if (!readCount(parser, QStringLiteral("count"), 1, &request->run.count, error) ||
+        !readCount(parser, QStringLiteral("batch"), 1, &batch, error) ||
+        !readCount(parser, QStringLiteral("sources"), 1, &sources, error) ||
+        !readCount(parser, QStringLiteral("enqueue-timeout-ms"), 0, &enqueueTimeout, error) ||
+        !readNumber(parser, QStringLiteral("rate"), 0.1, &request->run.rate, error) ||
+        !readNumber(parser, QStringLiteral("burst"), 1, &request->run.burst, error))
+        return false;
+    if (batch > 100'000) {
+        *error = QStringLiteral("--batch is at most 100000");
+        return false;
+    }
+    request->run.batch = static_cast<int>(batch);
+    request->enqueueTimeoutMs = static_cast<int>(enqueueTimeout);
+    request->json = parser.isSet(QStringLiteral("json"));
+
+    const QString ordering = parser.value(QStringLiteral("ordering"));
+    if (ordering == QLatin1String("kafka-first")) {
+        request->ordering = publish::Ordering::KafkaFirst;
+    } else if (ordering == QLatin1String("parallel")) {
+        request->ordering = publish::Ordering::Parallel;
+    } else {
+        *error = QStringLiteral("--ordering is kafka-first or parallel, got '%1'").arg(ordering);
+        return false;
+    }
+
+    if (parser.isSet(QStringLiteral("channel-template"))) {
+        std::optional<event::ChannelTemplate> channelTemplate = event::ChannelTemplate::parse(
+            parser.value(QStringLiteral("channel-template")), error);
+        if (!channelTemplate)
+            return false;
+        request->channelTemplate = *channelTemplate;
+    }
+
+    if (parser.isSet(QStringLiteral("template"))) {
+        const QString path = parser.value(QStringLiteral("template"));
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly)) {
+            *error = QStringLiteral("cannot read template %1: %2").arg(path, file.errorString());
+            return false;
+        }
+        request->templateText = file.readAll();
+        request->templateName = path;
+    } else {
+        request->templateText = generate::EventTemplate::defaultTemplateText();
+        request->templateName = QStringLiteral("the default template");
+    }
+    generate::TemplateError templateError;
+    if (!generate::EventTemplate::compile(request->templateText, &templateError)) {
+        *error = QStringLiteral("%1: %2").arg(request->templateName, templateError.toString());
+        return false;
+    }
+    request->templateText = withOverrides(request->templateText, parser);
+    std::optional<generate::EventTemplate> compiled =
+        generate::EventTemplate::compile(request->templateText, &templateError);
+    if (!compiled) {
+        *error = QStringLiteral("%1 with the options given: %2")
+                     .arg(request->templateName, templateError.toString());
+        return false;
+    }
+    request->sources = static_cast<int>(sources);
+    return true;
+}
+
+int executePublish(const PublishRequest &request)
+{
+    generate::TemplateError templateError;
+    std::optional<generate::EventTemplate> eventTemplate =
+        generate::EventTemplate::compile(request.templateText, &templateError);
+    Q_ASSERT(eventTemplate); // readPublishOptions() compiled the same text
+    eventTemplate->setSourceSpread(request.sources);
+
+    publish::PublisherConfig config;
+    config.kafkaBootstrap = request.connection.kafkaBootstrap;
+    config.kafkaProperties = request.connection.kafkaProperties;
+    config.topic = request.connection.topic;
+    config.redisUrl = request.connection.redisUrl;
+    config.ordering = request.ordering;
+    config.enqueueTimeoutMs = request.enqueueTimeoutMs;
+    config.channelTemplate = request.channelTemplate;
+
+    QThread worker;
+    worker.setObjectName(QStringLiteral("publisher"));
+    auto *publisher = new publish::DualPublisher(config);
+    auto *run = new publish::PublishRun(publisher, *eventTemplate, request.run);
+    publisher->moveToThread(&worker);
+    run->moveToThread(&worker);
+    QObject::connect(&worker, &QThread::finished, publisher, &QObject::deleteLater);
+    QObject::connect(&worker, &QThread::finished, run, &QObject::deleteLater);
+
+    QCoreApplication *app = QCoreApplication::instance();
+    int exitCode = ExitError;
+    publish::RunSummary summary;
+    const bool progressOnTerminal = ::isatty(STDERR_FILENO) && !request.json;
+    QElapsedTimer clock;
+    clock.start();
+    bool progressShown = false;
+
+    QObject::connect(publisher, &publish::DualPublisher::started, run, &publish::PublishRun::start);
+    QObject::connect(publisher, &publish::DualPublisher::startFailed, app,
+                     [&](const QString &error) {
+                         printError(error);
+                         exitCode = ExitError;
+                         app->exit(ExitError);
+                     });
+    QObject::connect(publisher, &publish::DualPublisher::redisStatusChanged, app,
+                     [](bool, const QString &message) { printError(message); });
+    QObject::connect(run, &publish::PublishRun::progress, app,
+                     [&](const publish::PublisherStats &s, qint64 generated) {
+                         if (!progressOnTerminal || clock.elapsed() < kProgressAfterMs)
+                             return;
+                         progressShown = true;
+                         QTextStream(stderr)
+                             << "\r" << generated << "/" << request.run.count << " events, kafka "
+                             << "acked " << s.kafkaAcked << ", failed " << s.kafkaFailed
+                             << ", redis sent " << s.redisSent << ", skipped " << s.redisSkipped
+                             << "   " << Qt::flush;
+                     });
+    QObject::connect(run, &publish::PublishRun::finished, publisher,
+                     [&summary, publisher](const publish::RunSummary &result) {
+                         summary = result;
+                         publisher->shutdown(kShutdownTimeoutMs);
+                     });
+    QObject::connect(publisher, &publish::DualPublisher::shutdownFinished, app, [&](qint64) {
+        if (progressShown)
+            QTextStream(stderr) << Qt::endl;
+        printSummary(request, summary);
+        exitCode = summary.stats.kafkaAcked == request.run.count ? ExitOk : ExitGaps;
+        app->exit(exitCode);
+    });
+
+    SignalWatcher watcher;
+    QObject::connect(&watcher, &SignalWatcher::terminationRequested, run,
+                     [run] { run->stop(); });
+
+    worker.start();
+    QMetaObject::invokeMethod(publisher, &publish::DualPublisher::start, Qt::QueuedConnection);
+    exitCode = app->exec();
+    worker.quit();
+    worker.wait();
+    return exitCode;
+}
+
+int runPublishCommand(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Publishes events the dual-stream way: each event to Kafka (key = source_id) and, once "
+        "Kafka acknowledged it, its notification {id, type, source_id} to Redis on "
+        "events:{source_type}:{source_id}. Exit 0 when every event reached Kafka, 1 when any "
+        "did not, 2 on a usage or connection error."));
+    addConnectionOptions(parser);
+    addPublishOptions(parser);
+    int exitCode = ExitOk;
+    if (!parseOrExit(parser, arguments, &exitCode))
+        return exitCode;
+    PublishRequest request;
+    QString error;
+    if (!readPublishOptions(parser, &request, &error) ||
+        !resolveConnection(parser, &request.connection, &error)) {
+        printError(error);
+        return ExitError;
+    }
+    return executePublish(request);
+}
+
+} // namespace dualscope::cli

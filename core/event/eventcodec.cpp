@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: MIT
+#include "event/eventcodec.h"
+
+#include "event/jsonposition.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace dualscope::event {
+
+namespace {
+
+using Document = rapidjson::Document;
+using Value = rapidjson::Value;
+
+// The writer validates UTF-8 of every string it is given, so an invalid byte in
+// a field is refused while encoding instead of reaching a consumer.
+using ValidatingWriter = rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>,
+                                           rapidjson::UTF8<>, rapidjson::CrtAllocator,
+                                           rapidjson::kWriteValidateEncodingFlag>;
+
+// Trailing data after the root is an error too (RapidJSON's default).
+constexpr unsigned kStrictParse = rapidjson::kParseValidateEncodingFlag;
+
+bool fail(CodecError *error, const char *field, const QString &message)
+{
+    if (error)
+        *error = CodecError{QString::fromLatin1(field), message, -1};
+    return false;
+}
+
+const char *typeName(const Value &value)
+{
+    switch (value.GetType()) {
+    case rapidjson::kNullType:
+        return "null";
+    case rapidjson::kFalseType:
+    case rapidjson::kTrueType:
+        return "a boolean";
+    case rapidjson::kObjectType:
+        return "an object";
+    case rapidjson::kArrayType:
+        return "an array";
+    case rapidjson::kStringType:
+        return "a string";
+    case rapidjson::kNumberType:
+        return "a number";
+    }
+    return "unknown";
+}
+
+bool hasControlCharacter(const char *text, qsizetype size)
+{
+    for (qsizetype i = 0; i < size; ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c < 0x20 || c == 0x7f)
+            return true;
+    }
+    return false;
+}
+
+bool parseDocument(const QByteArray &json, Document *doc, CodecError *error)
+{
+    doc->Parse<kStrictParse>(json.constData(), static_cast<size_t>(json.size()));
+    if (doc->HasParseError()) {
+        const auto offset = static_cast<qsizetype>(doc->GetErrorOffset());
+        const TextPosition pos = positionAt(json, offset);
+        if (error) {
+            *error = CodecError{
+                QString(),
+                QStringLiteral("not valid JSON at line %1, column %2: %3")
+                    .arg(pos.line)
+                    .arg(pos.column)
+                    .arg(QString::fromLatin1(rapidjson::GetParseError_En(doc->GetParseError()))),
+                offset};
+        }
+        return false;
+    }
+    if (!doc->IsObject())
+        return fail(error, "", QStringLiteral("expected a JSON object, got %1")
+                                   .arg(QString::fromLatin1(typeName(*doc))));
+    return true;
+}
+
+// Reads a required identifier-like text field: a non-empty string without control
+// characters (they would break channel names and log lines).
+bool readText(const Value &object, const char *field, QByteArray *out, CodecError *error)
+{
+    const auto it = object.FindMember(field);
+    if (it == object.MemberEnd())
+        return fail(error, field, QStringLiteral("field '%1' is missing").arg(QLatin1String(field)));
+    const Value &value = it->value;
+    if (!value.IsString())
+        return fail(error, field,
+                    QStringLiteral("field '%1' must be a string, got %2")
+                        .arg(QLatin1String(field), QString::fromLatin1(typeName(value))));
+    const qsizetype size = value.GetStringLength();
+    if (size == 0)
+        return fail(error, field, QStringLiteral("field '%1' is empty").arg(QLatin1String(field)));
+    if (hasControlCharacter(value.GetString(), size))
+        return fail(error, field,
+                    QStringLiteral("field '%1' contains a control character").arg(QLatin1String(field)));
+    *out = QByteArray(value.GetString(), size);
+    return true;
+}
+
+QByteArray toJsonText(const Value &value)
+{
+    rapidjson::StringBuffer buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+    value.Accept(writer);
+    return QByteArray(buffer.GetString(), static_cast<qsizetype>(buffer.GetSize()));
+}
+
+bool checkField(const QByteArray &text, const char *field, CodecError *error)
+{
+    if (text.isEmpty())
+        return fail(error, field, QStringLiteral("field '%1' is empty").arg(QLatin1String(field)));
+    if (hasControlCharacter(text.constData(), text.size()))
+        return fail(error, field,
+                    QStringLiteral("field '%1' contains a control character").arg(QLatin1String(field)));
+    return true;
+}
+
+bool writeText(ValidatingWriter &writer, const char *field, const QByteArray &text,
+               CodecError *error)
+{
+    writer.Key(field);
+    if (!writer.String(text.constData(), static_cast<rapidjson::SizeType>(text.size())))
+        return fail(error, field,
+                    QStringLiteral("field '%1' is not valid UTF-8").arg(QLatin1String(field)));
+    return true;
+}
+
+} // namespace
+
+QString CodecError::toString() const
+{
+    return message;
+}
+
+std::optional<Event> decodeEvent(const QByteArray &json, CodecError *error)
+{
+    Document doc;
+    if (!parseDocument(json, &doc, error))
+        return std::nullopt;
+    Event event;
+    if (!readText(doc, "id", &event.id, error) || !readText(doc, "type", &event.type, error) ||
+        !readText(doc, "source_type", &event.sourceType, error) ||
+        !readText(doc, "source_id", &event.sourceId, error))
+        return std::nullopt;
+    QByteArray timestamp;
+    if (!readText(doc, "timestamp", &timestamp, error))
+        return std::nullopt;
+    if (!parseTimestamp(timestamp, &event.timestampMs)) {
+        fail(error, "timestamp",
+             QStringLiteral("field 'timestamp' is not an ISO 8601 time: '%1'")
+                 .arg(QString::fromUtf8(timestamp)));
+        return std::nullopt;
+    }
+    const auto payload = doc.FindMember("payload");
+    if (payload != doc.MemberEnd()) {
+        if (!payload->value.IsObject()) {
+            fail(error, "payload",
+                 QStringLiteral("field 'payload' must be an object, got %1")
+                     .arg(QString::fromLatin1(typeName(payload->value))));
+            return std::nullopt;
+        }
+        event.payloadJson = toJsonText(payload->value);
+    }
+    return event;
+}
+
+bool validatePayload(const QByteArray &payloadJson, CodecError *error)
+{
+    if (payloadJson.isEmpty())
+        return true;
+    Document doc;
+    if (!parseDocument(payloadJson, &doc, error)) {
+        if (error && error->field.isEmpty()) {
+            error->field = QStringLiteral("payload");
+            error->message = QStringLiteral("payload: ") + error->message;
+        }
+        return false;
+    }
+    return true;
+}
+
+bool encodeEvent(const Event &event, QByteArray *out, CodecError *error, qsizetype maxBytes)
+{
+    if (!checkField(event.id, "id", error) || !checkField(event.type, "type", error) ||
+        !checkField(event.sourceType, "source_type", error) ||
+        !checkField(event.sourceId, "source_id", error))
+        return false;
+
+    rapidjson::StringBuffer buffer;
+    ValidatingWriter writer(buffer);
+    writer.StartObject();
+    if (!writeText(writer, "id", event.id, error) || !writeText(writer, "type", event.type, error) ||
+        !writeText(writer, "source_type", event.sourceType, error) ||
+        !writeText(writer, "source_id", event.sourceId, error))
+        return false;
+    const QByteArray timestamp = formatTimestamp(event.timestampMs);
+    writer.Key("timestamp");
+    writer.String(timestamp.constData(), static_cast<rapidjson::SizeType>(timestamp.size()));
+    writer.Key("payload");
+    if (event.payloadJson.isEmpty())
+        writer.RawValue("{}", 2, rapidjson::kObjectType);
+    else
+        writer.RawValue(event.payloadJson.constData(), static_cast<size_t>(event.payloadJson.size()),
+                        rapidjson::kObjectType);
+    writer.EndObject();
+
+    const auto size = static_cast<qsizetype>(buffer.GetSize());
+    if (size > maxBytes)
+        return fail(error, "payload",
+                    QStringLiteral("event %1 is %2 bytes, over the Kafka message size limit of %3 "
+                                   "bytes (message.max.bytes)")
+                        .arg(QString::fromUtf8(event.id))
+                        .arg(size)
+                        .arg(maxBytes));
+    out->append(buffer.GetString(), size);
+    return true;
+}
+
+std::optional<Notification> decodeNotification(const QByteArray &json, CodecError *error)
+{
+    Document doc;
+    if (!parseDocument(json, &doc, error))
+        return std::nullopt;
+    Notification notification;
+    if (!readText(doc, "id", &notification.id, error))
+        return std::nullopt;
+    // type and source_id are informative: absent is tolerated, a wrong type is not.
+    for (const auto &[field, target] : {std::pair{"type", &notification.type},
+                                        std::pair{"source_id", &notification.sourceId}}) {
+        const auto it = doc.FindMember(field);
+        if (it == doc.MemberEnd())
+            continue;
+        if (!it->value.IsString()) {
+            fail(error, field,
+                 QStringLiteral("field '%1' must be a string, got %2")
+                     .arg(QLatin1String(field), QString::fromLatin1(typeName(it->value))));
+            return std::nullopt;
+        }
+        *target = QByteArray(it->value.GetString(), it->value.GetStringLength());
+    }
+    return notification;
+}
+
+void appendNotification(QByteArray *out, const Notification &notification)
+{
+    rapidjson::StringBuffer buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+    writer.StartObject();
+    writer.Key("id");
+    writer.String(notification.id.constData(), static_cast<rapidjson::SizeType>(notification.id.size()));
+    writer.Key("type");
+    writer.String(notification.type.constData(),
+                  static_cast<rapidjson::SizeType>(notification.type.size()));
+    writer.Key("source_id");
+    writer.String(notification.sourceId.constData(),
+                  static_cast<rapidjson::SizeType>(notification.sourceId.size()));
+    writer.EndObject();
+    out->append(buffer.GetString(), static_cast<qsizetype>(buffer.GetSize()));
+}
+
+QByteArray encodeNotification(const Notification &notification)
+{
+    QByteArray out;
+    appendNotification(&out, notification);
+    return out;
+}
+
+} // namespace dualscope::event

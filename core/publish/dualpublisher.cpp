@@ -1,0 +1,564 @@
+// SPDX-License-Identifier: MIT
+#include "publish/dualpublisher.h"
+
+#include "event/eventcodec.h"
+#include "redis/rediscommand.h"
+#include "redis/redisconnection.h"
+
+#include <QSocketNotifier>
+#include <QTimer>
+#include <chrono>
+#include <fcntl.h>
+#include <librdkafka/rdkafka.h>
+#include <unistd.h>
+
+namespace dualscope::publish {
+
+Q_LOGGING_CATEGORY(lcPublisher, "dualscope.publisher", QtInfoMsg)
+
+namespace {
+
+qint64 nowNs()
+{
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+// How often undelivered work is looked at without a wake-up: a fallback for the
+// queue's io event, and the cadence at which outcomes are handed out in batches.
+constexpr int kTickMs = 50;
+// A full local queue is retried after polling this long for delivery reports.
+constexpr int kQueueFullPollMs = 10;
+
+LatencySummary summarize(const LatencyHistogram &histogram)
+{
+    return {histogram.count(), histogram.percentile(50), histogram.percentile(90),
+            histogram.percentile(99), histogram.max()};
+}
+
+} // namespace
+
+const char *toString(RedisOutcome outcome)
+{
+    switch (outcome) {
+    case RedisOutcome::Sent:
+        return "sent";
+    case RedisOutcome::Skipped:
+        return "skipped";
+    case RedisOutcome::Failed:
+        return "failed";
+    case RedisOutcome::NotAttempted:
+        return "not-attempted";
+    }
+    return "?";
+}
+
+const char *toString(Ordering ordering)
+{
+    return ordering == Ordering::KafkaFirst ? "kafka-first" : "parallel";
+}
+
+// One event between its produce call and its outcome. Deleted when both the
+// Kafka and the Redis parts are known.
+struct DualPublisher::InFlight
+{
+    quint64 ticket = 0;
+    QByteArray eventId;
+    QByteArray key; // the source_id: per-source ordering in Kafka
+    QByteArray channel;
+    QByteArray notification;
+    qint64 producedAtNs = 0;
+    qint64 redisSentAtNs = 0;
+    bool kafkaKnown = false;
+    bool redisKnown = false;
+    PublishOutcome outcome;
+};
+
+DualPublisher::DualPublisher(PublisherConfig config, QObject *parent)
+    : QObject(parent), m_config(std::move(config))
+{
+}
+
+DualPublisher::~DualPublisher()
+{
+    if (m_producer) {
+        // Nothing waits for these any more: drop them so rd_kafka_destroy()
+        // does not block on a dead cluster.
+        rd_kafka_purge(m_producer.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        rd_kafka_poll(m_producer.get(), 0);
+    }
+    for (InFlight *item : m_live)
+        delete item;
+    m_live.clear();
+    m_topic.reset();
+    m_producer.reset();
+    for (int fd : m_wakePipe) {
+        if (fd >= 0)
+            ::close(fd);
+    }
+}
+
+void DualPublisher::start()
+{
+    QString error;
+    kafka::Properties properties = kafka::producerDefaults();
+    properties += m_config.kafkaProperties;
+    kafka::ConfPtr conf = kafka::makeConf(m_config.kafkaBootstrap, properties, &error);
+    if (!conf) {
+        emit startFailed(error);
+        return;
+    }
+    rd_kafka_conf_set_opaque(conf.get(), this);
+    rd_kafka_conf_set_dr_msg_cb(conf.get(), &DualPublisher::onDeliveryReport);
+    char reason[512];
+    m_producer.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), reason, sizeof reason));
+    if (!m_producer) {
+        emit startFailed(QStringLiteral("cannot create the Kafka producer: %1")
+                             .arg(QString::fromUtf8(reason)));
+        return;
+    }
+    conf.release(); // rd_kafka_new() took it
+    m_topic.reset(rd_kafka_topic_new(m_producer.get(), m_config.topic.constData(), nullptr));
+
+    const rd_kafka_metadata_t *metadata = nullptr;
+    const rd_kafka_resp_err_t err = rd_kafka_metadata(m_producer.get(), 0, m_topic.get(),
+                                                      &metadata, m_config.connectTimeoutMs);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        emit startFailed(QStringLiteral("cannot reach Kafka at %1 within %2 ms: %3")
+                             .arg(QString::fromUtf8(m_config.kafkaBootstrap))
+                             .arg(m_config.connectTimeoutMs)
+                             .arg(QString::fromUtf8(rd_kafka_err2str(err))));
+        return;
+    }
+    const rd_kafka_resp_err_t topicErr =
+        metadata->topic_cnt == 1 ? metadata->topics[0].err : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
+    const int partitions = metadata->topic_cnt == 1 ? metadata->topics[0].partition_cnt : 0;
+    rd_kafka_metadata_destroy(metadata);
+    if (topicErr != RD_KAFKA_RESP_ERR_NO_ERROR || partitions == 0) {
+        emit startFailed(QStringLiteral("Kafka topic '%1' is not available: %2")
+                             .arg(QString::fromUtf8(m_config.topic),
+                                  QString::fromUtf8(rd_kafka_err2str(topicErr))));
+        return;
+    }
+
+    // Wake this thread's event loop as soon as delivery reports are queued,
+    // instead of waiting for the next tick.
+    if (::pipe2(m_wakePipe, O_NONBLOCK | O_CLOEXEC) == 0) {
+        rd_kafka_queue_t *mainQueue = rd_kafka_queue_get_main(m_producer.get());
+        rd_kafka_queue_io_event_enable(mainQueue, m_wakePipe[1], "1", 1);
+        rd_kafka_queue_destroy(mainQueue);
+        m_kafkaWake = new QSocketNotifier(m_wakePipe[0], QSocketNotifier::Read, this);
+        connect(m_kafkaWake, &QSocketNotifier::activated, this, [this] {
+            char drain[256];
+            while (::read(m_wakePipe[0], drain, sizeof drain) > 0) {
+            }
+            pollKafka();
+        });
+    }
+    m_tick = new QTimer(this);
+    m_tick->setInterval(kTickMs);
+    connect(m_tick, &QTimer::timeout, this, [this] {
+        pollKafka();
+        emitOutcomes();
+    });
+    m_tick->start();
+    m_kafkaReady = true;
+
+    redis::RedisConnection::Options options;
+    options.url = m_config.redisUrl;
+    options.connectTimeoutMs = m_config.connectTimeoutMs;
+    m_redis = new redis::RedisConnection(options, this);
+    connect(m_redis, &redis::RedisConnection::ready, this, &DualPublisher::onRedisReady);
+    connect(m_redis, &redis::RedisConnection::errorOccurred, this, &DualPublisher::onRedisError);
+    connect(m_redis, &redis::RedisConnection::disconnected, this, &DualPublisher::onRedisError);
+    m_redis->start();
+}
+
+void DualPublisher::onRedisReady()
+{
+    m_redisUp = true;
+    m_stats.redisUp = true;
+    if (!m_redisEverUp) {
+        m_redisEverUp = true;
+        if (m_kafkaReady && !m_started) {
+            m_started = true;
+            emit started();
+        }
+        return;
+    }
+    const double outageSeconds = (nowNs() - m_outageStartNs) / 1e9;
+    const QString message = QStringLiteral("Redis is back after %1 s; %2 notifications were "
+                                           "skipped during the outage")
+                                .arg(outageSeconds, 0, 'f', 1)
+                                .arg(m_skippedThisOutage);
+    qCInfo(lcPublisher).noquote() << message;
+    emit redisStatusChanged(true, message);
+}
+
+void DualPublisher::onRedisError(const redis::RedisError &error)
+{
+    if (!m_redisEverUp) {
+        // The first connection decides whether the configuration is usable at all:
+        // a wrong password or address is reported, not silently skipped around.
+        if (!m_started && m_kafkaReady) {
+            m_kafkaReady = false;
+            m_redis->stop();
+            emit startFailed(error.message);
+        }
+        return;
+    }
+    if (!m_redisUp)
+        return; // already in an outage: one warning per outage, not per attempt
+    m_redisUp = false;
+    m_stats.redisUp = false;
+    ++m_stats.redisOutages;
+    m_skippedThisOutage = 0;
+    m_outageStartNs = nowNs();
+    const QString message = QStringLiteral("Redis is down (%1): Kafka publishing goes on, "
+                                           "notifications are skipped and counted until it "
+                                           "returns")
+                                .arg(error.message);
+    qCWarning(lcPublisher).noquote() << message;
+    emit redisStatusChanged(false, message);
+}
+
+void DualPublisher::failBeforeKafka(quint64 ticket, const QByteArray &eventId, const QString &error)
+{
+    ++m_stats.requested;
+    ++m_stats.kafkaFailed;
+    if (m_config.reportOutcomes) {
+        PublishOutcome outcome;
+        outcome.ticket = ticket;
+        outcome.eventId = eventId;
+        outcome.kafkaError = error;
+        m_outcomes.append(outcome);
+    }
+}
+
+DualPublisher::InFlight *DualPublisher::prepare(const event::Event &event, quint64 ticket,
+                                                QByteArray *value)
+{
+    if (m_closing || !m_kafkaReady) {
+        failBeforeKafka(ticket, event.id,
+                        m_closing ? QStringLiteral("the publisher is shutting down")
+                                  : QStringLiteral("the publisher is not started"));
+        return nullptr;
+    }
+    event::CodecError codecError;
+    value->clear();
+    if (!event::encodeEvent(event, value, &codecError, m_config.maxEventBytes)) {
+        failBeforeKafka(ticket, event.id, codecError.message);
+        return nullptr;
+    }
+    auto item = std::make_unique<InFlight>();
+    QString channelError;
+    if (!m_config.channelTemplate.expand(event, &item->channel, &channelError)) {
+        failBeforeKafka(ticket, event.id,
+                        QStringLiteral("no valid channel for event %1: %2")
+                            .arg(QString::fromUtf8(event.id), channelError));
+        return nullptr;
+    }
+    item->ticket = ticket;
+    item->eventId = event.id;
+    item->key = event.sourceId;
+    event::appendNotification(&item->notification, event::notificationFor(event));
+    item->outcome.ticket = ticket;
+    item->outcome.eventId = event.id;
+    ++m_stats.requested;
+    m_live.insert(item.get());
+    return item.release();
+}
+
+void DualPublisher::publish(const event::Event &event, quint64 ticket)
+{
+    publishBatch({event}, ticket);
+}
+
+void DualPublisher::publishBatch(const QList<event::Event> &events, quint64 firstTicket)
+{
+    std::vector<InFlight *> batch;
+    std::vector<QByteArray> values;
+    batch.reserve(events.size());
+    values.reserve(events.size());
+    QByteArray value;
+    for (qsizetype i = 0; i < events.size(); ++i) {
+        const event::Event &event = events[i];
+        if (InFlight *item = prepare(event, firstTicket + quint64(i), &value)) {
+            batch.push_back(item);
+            values.push_back(value);
+            if (m_config.ordering == Ordering::Parallel)
+                queueNotification(item);
+        }
+    }
+    if (m_config.ordering == Ordering::Parallel)
+        flushNotifications();
+    if (!batch.empty())
+        produce(batch, values);
+    // Delivery reports that are already there go out with this batch's pipeline.
+    pollKafka();
+}
+
+void DualPublisher::produce(std::vector<InFlight *> &batch, std::vector<QByteArray> &values)
+{
+    std::vector<rd_kafka_message_t> messages(batch.size());
+    for (size_t i = 0; i < batch.size(); ++i) {
+        rd_kafka_message_t &m = messages[i];
+        m = {};
+        m.partition = RD_KAFKA_PARTITION_UA;
+        m.payload = values[i].data();
+        m.len = static_cast<size_t>(values[i].size());
+        m.key = batch[i]->key.data();
+        m.key_len = static_cast<size_t>(batch[i]->key.size());
+        m._private = batch[i];
+        batch[i]->producedAtNs = nowNs();
+    }
+
+    const qint64 deadlineNs = nowNs() + qint64(m_config.enqueueTimeoutMs) * 1'000'000;
+    size_t offset = 0;
+    size_t count = messages.size();
+    while (count > 0) {
+        rd_kafka_produce_batch(m_topic.get(), RD_KAFKA_PARTITION_UA,
+                               RD_KAFKA_MSG_F_COPY | RD_KAFKA_MSG_F_PARTITION,
+                               messages.data() + offset, static_cast<int>(count));
+        // Keep the ones the full queue refused, in order; fail the others now.
+        size_t retry = 0;
+        for (size_t i = offset; i < offset + count; ++i) {
+            rd_kafka_message_t &m = messages[i];
+            auto *item = static_cast<InFlight *>(m._private);
+            if (m.err == RD_KAFKA_RESP_ERR_NO_ERROR)
+                continue;
+            if (m.err == RD_KAFKA_RESP_ERR__QUEUE_FULL && nowNs() < deadlineNs) {
+                m.err = RD_KAFKA_RESP_ERR_NO_ERROR;
+                messages[offset + retry++] = m;
+                continue;
+            }
+            const QString error =
+                m.err == RD_KAFKA_RESP_ERR__QUEUE_FULL
+                    ? QStringLiteral("Kafka producer queue stayed full for %1 ms (the enqueue "
+                                     "timeout): the cluster is slower than the publish rate "
+                                     "or unreachable")
+                          .arg(m_config.enqueueTimeoutMs)
+                    : QStringLiteral("Kafka refused the record: %1")
+                          .arg(QString::fromUtf8(rd_kafka_err2str(m.err)));
+            kafkaDone(item, false, -1, -1, error);
+        }
+        count = retry;
+        if (count > 0)
+            pollKafka(kQueueFullPollMs); // make room: serve delivery reports
+    }
+}
+
+void DualPublisher::onDeliveryReport(rd_kafka_s *, const rd_kafka_message_s *message, void *opaque)
+{
+    // Runs inside rd_kafka_poll() on the worker thread.
+    static_cast<DualPublisher *>(opaque)->handleDelivery(message);
+}
+
+void DualPublisher::handleDelivery(const rd_kafka_message_s *message)
+{
+    auto *item = static_cast<InFlight *>(message->_private);
+    m_kafkaLatency.record((nowNs() - item->producedAtNs) / 1000);
+    if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        kafkaDone(item, true, message->partition, message->offset, {});
+    } else {
+        QString error = QString::fromUtf8(rd_kafka_err2str(message->err));
+        if (message->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
+            message->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT)
+            error = QStringLiteral("not delivered before the shutdown deadline (%1)").arg(error);
+        else if (message->err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT)
+            error = QStringLiteral("Kafka did not acknowledge the record within "
+                                   "message.timeout.ms (%1)")
+                        .arg(error);
+        kafkaDone(item, false, message->partition, -1, error);
+    }
+}
+
+void DualPublisher::kafkaDone(InFlight *item, bool ok, qint32 partition, qint64 offset,
+                              QString error)
+{
+    item->kafkaKnown = true;
+    item->outcome.kafkaOk = ok;
+    item->outcome.partition = partition;
+    item->outcome.offset = offset;
+    item->outcome.kafkaError = std::move(error);
+    ok ? ++m_stats.kafkaAcked : ++m_stats.kafkaFailed;
+    if (m_config.ordering == Ordering::KafkaFirst) {
+        if (ok)
+            queueNotification(item);
+        else
+            item->redisKnown = true; // NotAttempted: the contract sends nothing
+    }
+    finishIfComplete(item);
+}
+
+void DualPublisher::queueNotification(InFlight *item)
+{
+    if (!m_redisUp) {
+        ++m_skippedThisOutage;
+        redisDone(item, RedisOutcome::Skipped, QStringLiteral("Redis was down"));
+        return;
+    }
+    m_toNotify.push_back(item);
+}
+
+void DualPublisher::flushNotifications()
+{
+    if (m_toNotify.empty())
+        return;
+    if (!m_redisUp || !m_redis) {
+        for (InFlight *item : std::exchange(m_toNotify, {})) {
+            ++m_skippedThisOutage;
+            redisDone(item, RedisOutcome::Skipped, QStringLiteral("Redis was down"));
+        }
+        return;
+    }
+    // One pipeline: every PUBLISH of this round in one write.
+    QByteArray pipeline;
+    pipeline.reserve(static_cast<qsizetype>(m_toNotify.size()) * 128);
+    const qint64 sentAt = nowNs();
+    for (InFlight *item : m_toNotify) {
+        redis::appendCommand(pipeline, {QByteArrayLiteral("PUBLISH"), item->channel,
+                                        item->notification});
+        item->redisSentAtNs = sentAt;
+    }
+    const int count = static_cast<int>(m_toNotify.size());
+    if (m_redis->sendRaw(pipeline, count, [this](const redis::RespReply &reply) {
+            onRedisReply(reply);
+        })) {
+        m_awaitingReply.insert(m_awaitingReply.end(), m_toNotify.begin(), m_toNotify.end());
+        m_toNotify.clear();
+    } else {
+        for (InFlight *item : std::exchange(m_toNotify, {})) {
+            ++m_skippedThisOutage;
+            redisDone(item, RedisOutcome::Skipped, QStringLiteral("Redis was down"));
+        }
+    }
+}
+
+void DualPublisher::onRedisReply(const redis::RespReply &reply)
+{
+    if (m_awaitingReply.empty())
+        return;
+    InFlight *item = m_awaitingReply.front();
+    m_awaitingReply.pop_front();
+    if (reply.isError()) {
+        // Rate-limited by the outage logic: a lost connection fails many at once.
+        if (m_stats.redisFailed == 0 || m_redisUp)
+            qCWarning(lcPublisher).noquote()
+                << "Redis PUBLISH failed:" << QString::fromUtf8(reply.text);
+        redisDone(item, RedisOutcome::Failed, QString::fromUtf8(reply.text));
+        return;
+    }
+    m_redisLatency.record((nowNs() - item->redisSentAtNs) / 1000);
+    redisDone(item, RedisOutcome::Sent, {});
+}
+
+void DualPublisher::redisDone(InFlight *item, RedisOutcome outcome, QString error)
+{
+    item->redisKnown = true;
+    item->outcome.redis = outcome;
+    item->outcome.redisError = std::move(error);
+    switch (outcome) {
+    case RedisOutcome::Sent:
+        ++m_stats.redisSent;
+        break;
+    case RedisOutcome::Skipped:
+        ++m_stats.redisSkipped;
+        break;
+    case RedisOutcome::Failed:
+        ++m_stats.redisFailed;
+        break;
+    case RedisOutcome::NotAttempted:
+        break;
+    }
+    finishIfComplete(item);
+}
+
+void DualPublisher::finishIfComplete(InFlight *item)
+{
+    if (!item->kafkaKnown || !item->redisKnown)
+        return;
+    if (m_config.reportOutcomes)
+        m_outcomes.append(std::move(item->outcome));
+    m_live.erase(item);
+    delete item;
+}
+
+void DualPublisher::pollKafka(int timeoutMs)
+{
+    if (!m_producer)
+        return;
+    // Bounded so a flood of reports cannot starve the rest of the event loop.
+    for (int round = 0; round < 64; ++round) {
+        if (rd_kafka_poll(m_producer.get(), round == 0 ? timeoutMs : 0) == 0)
+            break;
+    }
+    flushNotifications();
+}
+
+void DualPublisher::emitOutcomes()
+{
+    if (!m_outcomes.isEmpty())
+        emit outcomesReady(std::exchange(m_outcomes, {}));
+}
+
+PublisherStats DualPublisher::stats() const
+{
+    PublisherStats stats = m_stats;
+    stats.inFlight = inFlight();
+    stats.kafkaAck = summarize(m_kafkaLatency);
+    stats.redisReply = summarize(m_redisLatency);
+    return stats;
+}
+
+void DualPublisher::shutdown(int timeoutMs)
+{
+    m_closing = true;
+    m_shutdownDeadlineNs = nowNs() + qint64(timeoutMs) * 1'000'000;
+    if (!m_producer) {
+        finishShutdown();
+        return;
+    }
+    disconnect(m_tick, nullptr, this, nullptr);
+    connect(m_tick, &QTimer::timeout, this, &DualPublisher::shutdownTick);
+    m_tick->setInterval(10);
+    shutdownTick();
+}
+
+void DualPublisher::shutdownTick()
+{
+    pollKafka();
+    const bool drained = m_live.empty();
+    if (!drained && nowNs() < m_shutdownDeadlineNs)
+        return;
+    if (!drained) {
+        rd_kafka_purge(m_producer.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        // Purged messages get their delivery report (an error) on the next polls.
+        for (int i = 0; i < 50 && rd_kafka_outq_len(m_producer.get()) > 0; ++i)
+            rd_kafka_poll(m_producer.get(), 10);
+        rd_kafka_poll(m_producer.get(), 0);
+        for (InFlight *item : std::exchange(m_toNotify, {}))
+            redisDone(item, RedisOutcome::Failed, QStringLiteral("not sent before shutdown"));
+        while (!m_awaitingReply.empty()) {
+            InFlight *item = m_awaitingReply.front();
+            m_awaitingReply.pop_front();
+            redisDone(item, RedisOutcome::Failed,
+                      QStringLiteral("no reply from Redis before the shutdown deadline"));
+        }
+    }
+    finishShutdown();
+}
+
+void DualPublisher::finishShutdown()
+{
+    if (m_tick)
+        m_tick->stop();
+    const qint64 undelivered = m_stats.kafkaFailed;
+    emitOutcomes();
+    if (m_redis)
+        m_redis->stop();
+    emit shutdownFinished(undelivered);
+}
+
+} // namespace dualscope::publish

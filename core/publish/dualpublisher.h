@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "event/channeltemplate.h"
+#include "event/event.h"
+#include "kafka/kafkaconfig.h"
+#include "publish/latencyhistogram.h"
+#include "publish/publishoutcome.h"
+#include "redis/redisurl.h"
+
+#include <QLoggingCategory>
+#include <QObject>
+#include <deque>
+#include <optional>
+#include <unordered_set>
+
+class QSocketNotifier;
+class QTimer;
+struct rd_kafka_message_s;
+
+namespace dualscope::redis {
+class RedisConnection;
+struct RedisError;
+struct RespReply;
+} // namespace dualscope::redis
+
+namespace dualscope::publish {
+
+Q_DECLARE_LOGGING_CATEGORY(lcPublisher)
+
+struct PublisherConfig
+{
+    QByteArray kafkaBootstrap;
+    // Applied after producerDefaults(), so any librdkafka property can be overridden.
+    kafka::Properties kafkaProperties;
+    QByteArray topic = "events";
+    redis::RedisUrl redisUrl;
+    event::ChannelTemplate channelTemplate = event::ChannelTemplate::defaultTemplate();
+    Ordering ordering = Ordering::KafkaFirst;
+    // How long a publish waits for room in a full local producer queue.
+    int enqueueTimeoutMs = 5000;
+    // Bounds start(): the topic's metadata and the first Redis handshake.
+    int connectTimeoutMs = 5000;
+    qsizetype maxEventBytes = 1'000'000;
+    // Emit outcomesReady() with every event's outcome (tests, the GUI's detail
+    // view); off, only the counters are kept, which is what a 1M-event run wants.
+    bool reportOutcomes = false;
+};
+
+// Publishes events the dual-stream way: Kafka is the critical path, Redis
+// best-effort. Every publish ends in exactly one PublishOutcome.
+//
+// Threading: construct anywhere, then move to a worker thread; every method is
+// called on that thread (queued invocations from elsewhere). All signals are
+// emitted on the worker thread.
+class DualPublisher final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(DualPublisher)
+
+public:
+    explicit DualPublisher(PublisherConfig config, QObject *parent = nullptr);
+    ~DualPublisher() override;
+
+    // Creates the producer, checks that the topic exists (bounded by
+    // connectTimeoutMs) and connects to Redis. Ends in started() or startFailed().
+    void start();
+
+    // Encodes and enqueues. A full local queue is waited on (the producer is
+    // polled meanwhile) up to enqueueTimeoutMs, then that publish fails. Events
+    // that fail validation fail at once with a message naming the field.
+    void publish(const event::Event &event, quint64 ticket);
+    // One Kafka produce batch; the notifications go out as one Redis pipeline.
+    // Event i gets ticket firstTicket + i.
+    void publishBatch(const QList<event::Event> &events, quint64 firstTicket);
+
+    // Stops intake, flushes Kafka and waits for Redis replies until the deadline,
+    // then purges what is left (reported as failed, "not delivered before
+    // shutdown"). Ends in shutdownFinished().
+    void shutdown(int timeoutMs);
+
+    PublisherStats stats() const;
+    qint64 inFlight() const { return static_cast<qint64>(m_live.size()); }
+    bool isRedisUp() const { return m_redisUp; }
+    bool isStarted() const { return m_started; }
+
+signals:
+    void started();
+    void startFailed(const QString &error);
+    void outcomesReady(const QList<dualscope::publish::PublishOutcome> &outcomes);
+    // Once per change: a Redis outage starts or ends.
+    void redisStatusChanged(bool up, const QString &message);
+    void shutdownFinished(qint64 undelivered);
+
+private:
+    struct InFlight;
+
+    static void onDeliveryReport(struct rd_kafka_s *rk, const rd_kafka_message_s *message,
+                                 void *opaque);
+    void handleDelivery(const rd_kafka_message_s *message);
+
+    InFlight *prepare(const event::Event &event, quint64 ticket, QByteArray *value);
+    void produce(std::vector<InFlight *> &batch, std::vector<QByteArray> &values);
+    void failBeforeKafka(quint64 ticket, const QByteArray &eventId, const QString &error);
+    void kafkaDone(InFlight *item, bool ok, qint32 partition, qint64 offset, QString error);
+    void redisDone(InFlight *item, RedisOutcome outcome, QString error);
+    void finishIfComplete(InFlight *item);
+    void queueNotification(InFlight *item);
+    void flushNotifications();
+    void onRedisReply(const redis::RespReply &reply);
+    void pollKafka(int timeoutMs = 0);
+    void emitOutcomes();
+    void onRedisReady();
+    void onRedisError(const redis::RedisError &error);
+    void shutdownTick();
+    void finishShutdown();
+
+    PublisherConfig m_config;
+    kafka::HandlePtr m_producer;
+    kafka::TopicPtr m_topic;
+    redis::RedisConnection *m_redis = nullptr;
+    QSocketNotifier *m_kafkaWake = nullptr;
+    int m_wakePipe[2] = {-1, -1};
+    QTimer *m_tick = nullptr;
+
+    bool m_started = false;
+    bool m_kafkaReady = false;
+    bool m_redisEverUp = false;
+    bool m_redisUp = false;
+    bool m_closing = false;
+    qint64 m_shutdownDeadlineNs = 0;
+
+    std::unordered_set<InFlight *> m_live;
+    std::vector<InFlight *> m_toNotify;         // waiting for the next Redis pipeline
+    std::deque<InFlight *> m_awaitingReply;     // written, in the order replies come
+    QList<PublishOutcome> m_outcomes;           // batched until the next tick
+
+    PublisherStats m_stats;
+    LatencyHistogram m_kafkaLatency;
+    LatencyHistogram m_redisLatency;
+    qint64 m_skippedThisOutage = 0;
+    qint64 m_outageStartNs = 0;
+};
+
+} // namespace dualscope::publish

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Dualscope's one entry point for a fresh Debian 12 machine:
+#   ./build.sh run    install what is missing, build, start the app (sandbox)
+#   ./build.sh test   install what is missing, build, run every test
+#   ./build.sh sanitize   the core tests again under ASan + UBSan
+#   ./build.sh deps | build
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# Debian 12 packages: build tools, Qt 6, librdkafka (with rdkafka_mock.h),
+# hiredis, RapidJSON, and the peers the tests and benchmarks talk to.
+PACKAGES=(
+    build-essential cmake ninja-build pkg-config
+    qt6-base-dev qt6-base-dev-tools
+    librdkafka-dev libhiredis-dev rapidjson-dev
+    redis-server redis-tools kcat
+)
+BUILD_DIR=${DUALSCOPE_BUILD_DIR:-build}
+JOBS=${DUALSCOPE_JOBS:-2}
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+install_deps() {
+    local missing=()
+    for package in "${PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+            missing+=("$package")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    log "installing Debian packages: ${missing[*]}"
+    local sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null || { echo "need root or sudo to install: ${missing[*]}" >&2; exit 2; }
+        sudo=(sudo)
+    fi
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# configure DIR [cmake args...]
+build_in() {
+    local dir=$1
+    shift
+    cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
+    cmake --build "$dir" -j "$JOBS"
+}
+
+build() {
+    local werror=OFF
+    [ -n "${CI:-}" ] && werror=ON
+    build_in "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DDUALSCOPE_WERROR="$werror"
+}
+
+case "${1:-}" in
+deps)
+    install_deps
+    ;;
+build)
+    install_deps
+    build
+    ;;
+run)
+    shift
+    install_deps
+    build
+    log "starting the sandbox (Ctrl+C stops it)"
+    exec "$BUILD_DIR/bin/dualscope-cli" sandbox "$@"
+    ;;
+test)
+    install_deps
+    build
+    log "running the tests"
+    ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" --timeout 600
+    ;;
+sanitize)
+    install_deps
+    build_in build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDUALSCOPE_SANITIZE=ON -DDUALSCOPE_WERROR=ON
+    log "running the core tests under ASan + UBSan"
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        ctest --test-dir build-asan --output-on-failure -j "$JOBS" -L 'unit|integration' --timeout 900
+    ;;
+*)
+    echo "usage: $0 run | test | sanitize | build | deps" >&2
+    exit 2
+    ;;
+esac
