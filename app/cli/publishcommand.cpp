@@ -280,7 +280,7 @@ int executePublish(const PublishRequest &request)
                      });
     QObject::connect(publisher, &publish::DualPublisher::shutdownFinished, app, [&](qint64) {
         if (progressShown)
-            QTextStream(stderr) << Qt::endl;
+            QTextStream(stderr) << "\n" << Qt::flush;
         printSummary(request, summary);
         exitCode = summary.stats.kafkaAcked == request.run.count ? ExitOk : ExitGaps;
         app->exit(exitCode);

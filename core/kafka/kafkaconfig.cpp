@@ -40,6 +40,8 @@ Properties producerDefaults()
             {"enable.idempotence", "true"},
             {"partitioner", "murmur2_random"},
             {"message.timeout.ms", "30000"},
+            // A typo in --topic must be an error, not a new topic on the cluster.
+            {"allow.auto.create.topics", "false"},
             // A few ms of lingering builds larger produce requests at high rates
             // without being noticeable to someone firing events by hand.
             {"linger.ms", "5"}};

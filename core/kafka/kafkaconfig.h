@@ -23,7 +23,7 @@ bool parseProperty(const QString &text, std::pair<QByteArray, QByteArray> *prope
 // DESIGN.md's producer defaults: acks=all, idempotence, murmur2_random (the
 // Java producer's partitioning, so the same key lands on the same partition), and
 // a message timeout of 30 s instead of librdkafka's 5 min so a dead cluster is
-// reported while the user still waits for it.
+// reported while the user still waits for it; no automatic topic creation.
 Properties producerDefaults();
 
 struct ConfDeleter

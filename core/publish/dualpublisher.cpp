@@ -384,10 +384,11 @@ void DualPublisher::kafkaDone(InFlight *item, bool ok, qint32 partition, qint64 
     item->outcome.kafkaError = std::move(error);
     ok ? ++m_stats.kafkaAcked : ++m_stats.kafkaFailed;
     if (m_config.ordering == Ordering::KafkaFirst) {
-        if (ok)
-            queueNotification(item);
-        else
-            item->redisKnown = true; // NotAttempted: the contract sends nothing
+        if (ok) {
+            queueNotification(item); // may complete (and free) the item when Redis is down
+            return;
+        }
+        item->redisKnown = true; // NotAttempted: the contract sends nothing
     }
     finishIfComplete(item);
 }

@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QByteArray>
+#include <QList>
+
+namespace dualscope::redis {
+
+// Encodes one command as a RESP array of bulk strings (binary-safe), e.g.
+// {"SET", "k", "v"} -> "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n". Empty argv gives an empty
+// result: Redis has no empty command. Thread-safe (no shared state).
+QByteArray formatCommand(const QList<QByteArray> &argv);
+
+// Appends the encoding of one command to out, so a pipeline is built into one buffer and
+// goes out in one socket write.
+void appendCommand(QByteArray &out, const QList<QByteArray> &argv);
+
+} // namespace dualscope::redis

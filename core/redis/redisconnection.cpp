@@ -1,0 +1,573 @@
+// SPDX-License-Identifier: MIT
+#include "redisconnection.h"
+
+#include "rediscommand.h"
+
+#include <QTcpSocket>
+#include <QTimer>
+#include <QtNetwork/qtnetworkglobal.h>
+#if QT_CONFIG(ssl)
+#include <QSslSocket>
+#endif
+
+#include <algorithm>
+#include <memory>
+
+namespace dualscope::redis {
+
+Q_LOGGING_CATEGORY(lcRedis, "dualscope.redis")
+
+namespace {
+
+// Enough of a foreign peer's answer to recognise it ("HTTP/1.1 400 Bad Request").
+constexpr qsizetype HandshakeSampleBytes = 64;
+constexpr qsizetype ShownSampleChars = 40;
+
+enum HandshakeStep { StepAuth, StepSelect, StepPing };
+
+} // namespace
+
+QString kindName(RedisError::Kind kind)
+{
+    switch (kind) {
+    case RedisError::Kind::Unreachable:
+        return QStringLiteral("unreachable");
+    case RedisError::Kind::ConnectTimeout:
+        return QStringLiteral("connect timeout");
+    case RedisError::Kind::AuthFailed:
+        return QStringLiteral("authentication failed");
+    case RedisError::Kind::SelectFailed:
+        return QStringLiteral("database selection failed");
+    case RedisError::Kind::NotRedis:
+        return QStringLiteral("not a Redis server");
+    case RedisError::Kind::ProtocolError:
+        return QStringLiteral("protocol error");
+    case RedisError::Kind::CommandTimeout:
+        return QStringLiteral("command timeout");
+    case RedisError::Kind::ConnectionLost:
+        return QStringLiteral("connection lost");
+    case RedisError::Kind::ServerClosed:
+        return QStringLiteral("closed by server");
+    }
+    return {};
+}
+
+RedisConnection::RedisConnection(const Options &options, QObject *parent)
+    : QObject(parent), m_options(options), m_nextBackoffMs(options.backoffInitialMs)
+{
+    // Signals carry RedisError across threads (queued connections, QSignalSpy).
+    qRegisterMetaType<RedisError>();
+    m_clock.start();
+}
+
+RedisConnection::~RedisConnection()
+{
+    // Pending handlers are dropped without a call: they may point into an owner that is
+    // being destroyed right now. Call stop() first to have them called with an error.
+    if (m_socket) {
+        m_socket->disconnect(this);
+        m_socket->abort();
+        delete m_socket;
+    }
+}
+
+QString RedisConnection::serverName() const
+{
+    return m_options.url.endpoint();
+}
+
+void RedisConnection::setState(State state)
+{
+    if (m_state == state)
+        return;
+    m_state = state;
+    Q_EMIT stateChanged(state);
+}
+
+void RedisConnection::start()
+{
+    if (m_state != State::Disconnected)
+        return;
+    if (!m_connectTimer) {
+        // Created here, not in the constructor, so they belong to the worker thread.
+        m_connectTimer = new QTimer(this);
+        m_connectTimer->setSingleShot(true);
+        connect(m_connectTimer, &QTimer::timeout, this, &RedisConnection::onConnectDeadline);
+        m_commandTimer = new QTimer(this);
+        m_commandTimer->setSingleShot(true);
+        connect(m_commandTimer, &QTimer::timeout, this, &RedisConnection::onCommandDeadline);
+        m_reconnectTimer = new QTimer(this);
+        m_reconnectTimer->setSingleShot(true);
+        connect(m_reconnectTimer, &QTimer::timeout, this, &RedisConnection::connectNow);
+    }
+    m_nextBackoffMs = m_options.backoffInitialMs;
+    connectNow();
+}
+
+void RedisConnection::stop()
+{
+    if (m_reconnectTimer)
+        m_reconnectTimer->stop();
+    if (m_state == State::Disconnected)
+        return;
+    if (m_state == State::WaitingToReconnect) {
+        setState(State::Disconnected);
+        return;
+    }
+    qCInfo(lcRedis) << "closing the connection to" << m_options.url.toDisplayString();
+    dropConnection({RedisError::Kind::ConnectionLost,
+                    QStringLiteral("the connection to Redis at %1 was closed before the reply")
+                        .arg(serverName())},
+                   false);
+}
+
+void RedisConnection::connectNow()
+{
+    m_parser.reset();
+    m_handshakeSample.clear();
+
+    QAbstractSocket *socket = nullptr;
+    if (m_options.url.tls) {
+#if QT_CONFIG(ssl)
+        auto *ssl = new QSslSocket(this);
+        // Redis is ready for AUTH only once TLS is up, not at TCP connect.
+        connect(ssl, &QSslSocket::encrypted, this, &RedisConnection::onConnected);
+        socket = ssl;
+#else
+        setState(State::Connecting);
+        fail(RedisError::Kind::Unreachable,
+             QStringLiteral("cannot reach Redis at %1: this build has no TLS support (rediss://)")
+                 .arg(serverName()));
+        return;
+#endif
+    } else {
+        socket = new QTcpSocket(this);
+        connect(socket, &QAbstractSocket::connected, this, &RedisConnection::onConnected);
+    }
+    connect(socket, &QIODevice::readyRead, this, &RedisConnection::onReadyRead);
+    connect(socket, &QAbstractSocket::errorOccurred, this, &RedisConnection::onSocketError);
+    connect(socket, &QAbstractSocket::disconnected, this, &RedisConnection::onSocketDisconnected);
+    m_socket = socket;
+
+    setState(State::Connecting);
+    m_connectTimer->start(m_options.connectTimeoutMs);
+    qCDebug(lcRedis) << "connecting to" << m_options.url.toDisplayString();
+#if QT_CONFIG(ssl)
+    if (auto *ssl = qobject_cast<QSslSocket *>(socket)) {
+        ssl->connectToHostEncrypted(m_options.url.host, m_options.url.port);
+        return;
+    }
+#endif
+    socket->connectToHost(m_options.url.host, m_options.url.port);
+}
+
+void RedisConnection::onConnected()
+{
+    if (!m_socket || m_state != State::Connecting)
+        return;
+    // Small notifications are latency-sensitive; batching is done by pipelines, not Nagle.
+    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    setState(State::Handshaking);
+    sendHandshake();
+}
+
+void RedisConnection::sendHandshake()
+{
+    // AUTH, SELECT and PING go out in one write; replies are matched FIFO like any command.
+    QByteArray bytes;
+    QList<HandshakeStep> steps;
+    const RedisUrl &url = m_options.url;
+    if (!url.password.isEmpty()) {
+        if (url.user.isEmpty())
+            appendCommand(bytes, {QByteArrayLiteral("AUTH"), url.password.toUtf8()});
+        else
+            appendCommand(bytes,
+                          {QByteArrayLiteral("AUTH"), url.user.toUtf8(), url.password.toUtf8()});
+        steps.append(StepAuth);
+    }
+    if (url.db != 0) {
+        appendCommand(bytes, {QByteArrayLiteral("SELECT"), QByteArray::number(url.db)});
+        steps.append(StepSelect);
+    }
+    // Always PING: a peer that is not Redis must fail here, not on the first user command.
+    appendCommand(bytes, {QByteArrayLiteral("PING")});
+    steps.append(StepPing);
+
+    const quint64 generation = m_generation;
+    for (const HandshakeStep step : steps) {
+        Pending pending;
+        pending.handshake = true;
+        pending.sentAtMs = m_clock.elapsed();
+        pending.handler =
+            std::make_shared<const ReplyHandler>([this, generation, step](const RespReply &reply) {
+                if (generation == m_generation && m_state == State::Handshaking)
+                    onHandshakeReply(step, reply);
+            });
+        m_pending.push_back(std::move(pending));
+        ++m_pendingReplies;
+    }
+    m_socket->write(bytes);
+    m_socket->flush();
+}
+
+void RedisConnection::onHandshakeReply(int step, const RespReply &reply)
+{
+    const QString server = serverName();
+    const QString replyText = QString::fromUtf8(reply.text);
+    // Without a password (or with the wrong user), a protected server answers NOAUTH.
+    if (reply.errorCode() == "NOAUTH") {
+        fail(RedisError::Kind::AuthFailed,
+             QStringLiteral("Redis at %1 requires a password: %2").arg(server, replyText));
+        return;
+    }
+    switch (step) {
+    case StepAuth:
+        if (reply.isError()) {
+            const QString who = m_options.url.user.isEmpty()
+                                    ? QString()
+                                    : QStringLiteral(" for user \"%1\"").arg(m_options.url.user);
+            fail(RedisError::Kind::AuthFailed,
+                 QStringLiteral("Redis at %1 refused AUTH%2: %3").arg(server, who, replyText));
+        } else if (!reply.isStatus("OK")) {
+            fail(RedisError::Kind::NotRedis,
+                 QStringLiteral("%1 did not answer AUTH like a Redis server (reply: %2)")
+                     .arg(server, reply.toDebugString()));
+        }
+        return;
+    case StepSelect:
+        if (reply.isError()) {
+            fail(RedisError::Kind::SelectFailed,
+                 QStringLiteral("Redis at %1 refused to select database %2: %3")
+                     .arg(server)
+                     .arg(m_options.url.db)
+                     .arg(replyText));
+        } else if (!reply.isStatus("OK")) {
+            fail(RedisError::Kind::NotRedis,
+                 QStringLiteral("%1 did not answer SELECT like a Redis server (reply: %2)")
+                     .arg(server, reply.toDebugString()));
+        }
+        return;
+    case StepPing:
+        if (reply.isError()) {
+            // A Redis error (DENIED in protected mode, max clients, LOADING): it is Redis,
+            // but it does not let us in now.
+            fail(RedisError::Kind::Unreachable,
+                 QStringLiteral("Redis at %1 refused the connection: %2").arg(server, replyText));
+            return;
+        }
+        if (!reply.isStatus("PONG")) {
+            fail(RedisError::Kind::NotRedis,
+                 QStringLiteral("%1 did not answer like a Redis server (reply: %2)")
+                     .arg(server, reply.toDebugString()));
+            return;
+        }
+        m_connectTimer->stop();
+        m_nextBackoffMs = m_options.backoffInitialMs;
+        m_handshakeSample.clear();
+        qCInfo(lcRedis) << "connected to" << m_options.url.toDisplayString();
+        setState(State::Ready);
+        Q_EMIT ready();
+        return;
+    }
+}
+
+QString RedisConnection::peerSample() const
+{
+    QByteArray line = m_handshakeSample;
+    const qsizetype eol = line.indexOf('\r');
+    const bool cut = eol >= 0 || line.size() > ShownSampleChars;
+    line = line.left(std::min(eol < 0 ? line.size() : eol, ShownSampleChars));
+    QString out;
+    for (const char c : std::as_const(line))
+        out += (c >= 0x20 && c < 0x7f) ? QLatin1Char(c) : QLatin1Char('?');
+    if (cut)
+        out += QLatin1String("...");
+    return out;
+}
+
+void RedisConnection::onReadyRead()
+{
+    if (!m_socket)
+        return;
+    const QByteArray data = m_socket->readAll();
+    if (m_state == State::Handshaking && m_handshakeSample.size() < HandshakeSampleBytes)
+        m_handshakeSample += data.left(HandshakeSampleBytes - m_handshakeSample.size());
+    m_parser.feed(data);
+
+    const quint64 generation = m_generation;
+    while (generation == m_generation) {
+        std::optional<RespReply> reply = m_parser.next();
+        if (!reply)
+            break;
+        dispatch(*reply);
+    }
+    if (generation != m_generation || !m_parser.hasError())
+        return;
+    if (m_state == State::Handshaking) {
+        fail(RedisError::Kind::NotRedis,
+             QStringLiteral("%1 did not answer like a Redis server (reply: %2)")
+                 .arg(serverName(), peerSample()));
+    } else {
+        fail(RedisError::Kind::ProtocolError,
+             QStringLiteral("Redis at %1 sent data that is not the Redis protocol (%2)")
+                 .arg(serverName(), m_parser.errorString()));
+    }
+}
+
+void RedisConnection::dispatch(const RespReply &reply)
+{
+    if (m_pending.empty()) {
+        // Hook for pub/sub: once SUBSCRIBE exists, a subscribed connection routes replies
+        // that answer no command (["message", channel, payload], ["pmessage", ...]) to a
+        // push handler here. Until then an unsolicited reply means we lost the FIFO match.
+        fail(RedisError::Kind::ProtocolError,
+             QStringLiteral("Redis at %1 sent a reply to no command (%2)")
+                 .arg(serverName(), reply.toDebugString()));
+        return;
+    }
+    // Take what we need before calling out: the handler may send (push_back) or stop()
+    // (clears the queue).
+    Pending &front = m_pending.front();
+    const std::shared_ptr<const ReplyHandler> handler = front.handler;
+    --m_pendingReplies;
+    if (--front.remaining == 0)
+        m_pending.pop_front();
+    if (handler && *handler)
+        (*handler)(reply);
+}
+
+void RedisConnection::onSocketError()
+{
+    if (!m_socket)
+        return;
+    const QAbstractSocket::SocketError error = m_socket->error();
+    const QString errorText = m_socket->errorString();
+    // Replies that arrived with the close (e.g. "-ERR max number of clients reached")
+    // explain more than the close itself.
+    if (m_socket->bytesAvailable() > 0) {
+        const quint64 generation = m_generation;
+        onReadyRead();
+        if (generation != m_generation || !m_socket)
+            return;
+    }
+
+    const QString server = serverName();
+    switch (m_state) {
+    case State::Connecting:
+        if (error == QAbstractSocket::SslHandshakeFailedError) {
+            fail(
+                RedisError::Kind::Unreachable,
+                QStringLiteral("TLS handshake with Redis at %1 failed: %2").arg(server, errorText));
+        } else {
+            fail(RedisError::Kind::Unreachable,
+                 QStringLiteral("cannot reach Redis at %1: %2").arg(server, errorText));
+        }
+        return;
+    case State::Handshaking:
+        if (error == QAbstractSocket::RemoteHostClosedError) {
+            fail(RedisError::Kind::ServerClosed,
+                 QStringLiteral("%1 closed the connection during the Redis handshake (is it a "
+                                "Redis server? is TLS expected?)")
+                     .arg(server));
+        } else {
+            fail(RedisError::Kind::ConnectionLost,
+                 QStringLiteral("lost the connection to %1 during the Redis handshake: %2")
+                     .arg(server, errorText));
+        }
+        return;
+    case State::Ready:
+        if (error == QAbstractSocket::RemoteHostClosedError) {
+            fail(RedisError::Kind::ServerClosed,
+                 QStringLiteral("Redis at %1 closed the connection (server shutdown, CLIENT "
+                                "KILL or a client output buffer limit)")
+                     .arg(server));
+        } else {
+            fail(RedisError::Kind::ConnectionLost,
+                 QStringLiteral("lost the connection to Redis at %1: %2").arg(server, errorText));
+        }
+        return;
+    case State::Disconnected:
+    case State::WaitingToReconnect:
+        return;
+    }
+}
+
+void RedisConnection::onSocketDisconnected()
+{
+    // Normally errorOccurred(RemoteHostClosedError) comes first and has already dropped the
+    // socket; this covers a close that came without an error.
+    if (!m_socket)
+        return;
+    const quint64 generation = m_generation;
+    if (m_socket->bytesAvailable() > 0)
+        onReadyRead();
+    if (generation != m_generation || !m_socket)
+        return;
+    if (m_state == State::Connecting || m_state == State::Handshaking || m_state == State::Ready) {
+        fail(RedisError::Kind::ServerClosed,
+             QStringLiteral("Redis at %1 closed the connection").arg(serverName()));
+    }
+}
+
+void RedisConnection::onConnectDeadline()
+{
+    const QString server = serverName();
+    if (m_state == State::Connecting) {
+        fail(RedisError::Kind::ConnectTimeout,
+             QStringLiteral("could not connect to Redis at %1 within %2 ms")
+                 .arg(server)
+                 .arg(m_options.connectTimeoutMs));
+    } else if (m_state == State::Handshaking) {
+        if (!m_handshakeSample.isEmpty()) {
+            fail(RedisError::Kind::NotRedis,
+                 QStringLiteral("%1 did not answer like a Redis server (reply: %2)")
+                     .arg(server, peerSample()));
+        } else {
+            fail(RedisError::Kind::ConnectTimeout,
+                 QStringLiteral("%1 accepted the connection but did not answer the Redis "
+                                "handshake within %2 ms (is it a Redis server?)")
+                     .arg(server)
+                     .arg(m_options.connectTimeoutMs));
+        }
+    }
+}
+
+void RedisConnection::armCommandTimer()
+{
+    if (m_state != State::Ready || m_pending.empty() || m_commandTimer->isActive())
+        return;
+    const qint64 due = m_pending.front().sentAtMs + m_options.commandTimeoutMs;
+    m_commandTimer->start(int(std::max<qint64>(0, due - m_clock.elapsed())));
+}
+
+void RedisConnection::onCommandDeadline()
+{
+    // One timer watches only the oldest command: replies are FIFO, so if it is on time
+    // every younger one is too.
+    if (m_state != State::Ready || m_pending.empty())
+        return;
+    const qint64 age = m_clock.elapsed() - m_pending.front().sentAtMs;
+    if (age < m_options.commandTimeoutMs) {
+        armCommandTimer();
+        return;
+    }
+    fail(RedisError::Kind::CommandTimeout,
+         QStringLiteral("Redis at %1 did not reply within %2 ms; reconnecting")
+             .arg(serverName())
+             .arg(m_options.commandTimeoutMs));
+}
+
+bool RedisConnection::send(const QList<QByteArray> &argv, ReplyHandler handler)
+{
+    if (m_state != State::Ready || argv.isEmpty())
+        return false;
+    return enqueueAndWrite(formatCommand(argv), 1, std::move(handler), false);
+}
+
+bool RedisConnection::sendPipeline(const QList<QList<QByteArray>> &commands, ReplyHandler handler)
+{
+    if (m_state != State::Ready)
+        return false;
+    QByteArray bytes;
+    int count = 0;
+    for (const QList<QByteArray> &argv : commands) {
+        if (argv.isEmpty())
+            continue;
+        appendCommand(bytes, argv);
+        ++count;
+    }
+    if (count == 0)
+        return true;
+    return enqueueAndWrite(bytes, count, std::move(handler), false);
+}
+
+bool RedisConnection::sendRaw(QByteArray preformatted, int commandCount, ReplyHandler handler)
+{
+    if (m_state != State::Ready || commandCount <= 0 || preformatted.isEmpty())
+        return false;
+    return enqueueAndWrite(preformatted, commandCount, std::move(handler), false);
+}
+
+bool RedisConnection::enqueueAndWrite(const QByteArray &bytes, int commandCount,
+                                      ReplyHandler handler, bool handshake)
+{
+    Pending pending;
+    if (handler)
+        pending.handler = std::make_shared<const ReplyHandler>(std::move(handler));
+    pending.remaining = commandCount;
+    pending.sentAtMs = m_clock.elapsed();
+    pending.handshake = handshake;
+    m_pending.push_back(std::move(pending));
+    m_pendingReplies += commandCount;
+    armCommandTimer();
+
+    // One write per batch; flush() starts sending now instead of at the next loop turn.
+    // If the socket breaks here, the handlers are failed before this returns.
+    if (m_socket->write(bytes) != bytes.size()) {
+        fail(RedisError::Kind::ConnectionLost, QStringLiteral("could not write to Redis at %1: %2")
+                                                   .arg(serverName(), m_socket->errorString()));
+        return true;
+    }
+    m_socket->flush();
+    return true;
+}
+
+void RedisConnection::fail(RedisError::Kind kind, const QString &message)
+{
+    dropConnection({kind, message}, true);
+}
+
+void RedisConnection::dropConnection(const RedisError &error, bool isFailure)
+{
+    const bool wasReady = m_state == State::Ready;
+    ++m_generation;
+    if (m_socket) {
+        QAbstractSocket *socket = m_socket;
+        m_socket = nullptr;
+        // Disconnect first: abort() emits disconnected(), which must not reach us again.
+        socket->disconnect(this);
+        socket->abort();
+        // We may be inside one of its signals.
+        socket->deleteLater();
+    }
+    m_connectTimer->stop();
+    m_commandTimer->stop();
+    m_parser.reset();
+    std::deque<Pending> orphaned;
+    orphaned.swap(m_pending);
+    m_pendingReplies = 0;
+
+    if (isFailure && m_options.reconnect) {
+        const int delay = m_nextBackoffMs;
+        m_nextBackoffMs = std::min(std::max(1, delay) * 2, m_options.backoffMaxMs);
+        qCWarning(lcRedis).noquote()
+            << error.message << QStringLiteral("(retrying in %1 ms)").arg(delay);
+        setState(State::WaitingToReconnect);
+        m_reconnectTimer->start(delay);
+    } else {
+        if (isFailure)
+            qCWarning(lcRedis).noquote() << error.message;
+        setState(State::Disconnected);
+    }
+
+    if (isFailure) {
+        Q_EMIT errorOccurred(error);
+        if (wasReady)
+            Q_EMIT disconnected(error);
+    }
+
+    // Every handler is called exactly once per owed reply, after the state is settled, so
+    // a handler that calls send() sees "not ready" instead of a half-dropped connection.
+    const QByteArray prefix = error.kind == RedisError::Kind::CommandTimeout
+                                  ? QByteArrayLiteral("TIMEOUT ")
+                                  : QByteArrayLiteral("CONNLOST ");
+    const RespReply failure = RespReply::error(prefix + error.message.toUtf8());
+    for (const Pending &pending : orphaned) {
+        if (pending.handshake || !pending.handler || !*pending.handler)
+            continue;
+        for (int i = 0; i < pending.remaining; ++i)
+            (*pending.handler)(failure);
+    }
+}
+
+} // namespace dualscope::redis

@@ -45,7 +45,7 @@ bool KafkaMockCluster::start(int brokerCount, QString *error)
         return fail(error, QStringLiteral("broker count must be 1..32, got %1").arg(brokerCount));
     QString confError;
     // The handle only hosts the mock cluster; it never connects anywhere.
-    kafka::ConfPtr conf = kafka::makeConf({}, {{"client.id", "dualscope-sandbox"}}, &confError);
+    kafka::ConfPtr conf = kafka::makeConf({}, {{"client.id", "dualscope-sandbox"}, {"log_level", "4"}}, &confError);
     if (!conf)
         return fail(error, confError);
     char reason[512];
