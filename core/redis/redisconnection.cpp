@@ -15,7 +15,7 @@
 
 namespace dualscope::redis {
 
-Q_LOGGING_CATEGORY(lcRedis, "dualscope.redis")
+Q_LOGGING_CATEGORY(lcRedis, "dualscope.redis", QtInfoMsg)
 
 namespace {
 

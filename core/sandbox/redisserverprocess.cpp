@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "redisserverprocess.h"
 
+#include "sandboxlog.h"
+
 #include <QDeadlineTimer>
 #include <QFileInfo>
 #include <QHostAddress>
@@ -17,7 +19,6 @@ namespace dualscope::sandbox {
 
 namespace {
 
-Q_LOGGING_CATEGORY(lcRedisServer, "dualscope.sandbox")
 
 // A port taken between our probe and the child's bind is rare; a few retries make it moot.
 constexpr int MaxPortAttempts = 5;
@@ -100,7 +101,7 @@ bool RedisServerProcess::start(QString *error)
         case LaunchResult::Ready:
             return true;
         case LaunchResult::AddressInUse:
-            qCDebug(lcRedisServer) << "port" << port << "was taken, trying another one";
+            qCDebug(lcSandbox) << "port" << port << "was taken, trying another one";
             continue;
         case LaunchResult::Failed:
             attempt = MaxPortAttempts;
@@ -170,7 +171,7 @@ RedisServerProcess::LaunchResult RedisServerProcess::launch(quint16 port, QStrin
     });
     connect(m_process, &QProcess::readyReadStandardOutput, this, &RedisServerProcess::readOutput);
 
-    qCDebug(lcRedisServer).noquote() << "starting" << m_executable << "on port" << port
+    qCDebug(lcSandbox).noquote() << "starting" << m_executable << "on port" << port
                                      << (m_options.password.isEmpty() ? "" : "(with a password)");
     m_process->start();
     if (!m_process->waitForStarted(m_options.readyTimeoutMs)) {
@@ -249,7 +250,7 @@ void RedisServerProcess::readOutput()
         const QByteArray line = m_partialLine.left(eol).trimmed();
         m_partialLine.remove(0, eol + 1);
         if (!line.isEmpty())
-            qCDebug(lcRedisServer).noquote() << "redis-server:" << QString::fromLocal8Bit(line);
+            qCDebug(lcSandbox).noquote() << "redis-server:" << QString::fromLocal8Bit(line);
     }
 }
 
@@ -260,13 +261,13 @@ void RedisServerProcess::stop()
     if (m_process->state() != QProcess::NotRunning) {
         m_process->terminate();
         if (!m_process->waitForFinished(StopTimeoutMs)) {
-            qCWarning(lcRedisServer) << "redis-server did not stop on SIGTERM; killing it";
+            qCWarning(lcSandbox) << "redis-server did not stop on SIGTERM; killing it";
             m_process->kill();
             m_process->waitForFinished(StopTimeoutMs);
         }
     }
     readOutput();
-    qCDebug(lcRedisServer) << "redis-server on port" << m_port << "stopped";
+    qCDebug(lcSandbox) << "redis-server on port" << m_port << "stopped";
 }
 
 } // namespace dualscope::sandbox

@@ -2,14 +2,12 @@
 #pragma once
 
 #include "sandbox/kafkamockcluster.h"
+#include "sandbox/sandboxlog.h"
 
-#include <QLoggingCategory>
 #include <QObject>
 #include <memory>
 
 namespace dualscope::sandbox {
-
-Q_DECLARE_LOGGING_CATEGORY(lcSandbox)
 
 class RedisServerProcess;
 
