@@ -102,7 +102,7 @@ std::optional<ChannelTemplate> ChannelTemplate::parse(const QString &text, QStri
 
 bool ChannelTemplate::expand(const Event &event, QByteArray *channel, QString *error) const
 {
-    channel->clear();
+    channel->resize(0); // keeps the capacity: this runs once per published event
     for (const Part &part : m_parts) {
         const QByteArray *value = nullptr;
         const char *field = nullptr;

@@ -195,7 +195,10 @@ bool encodeEvent(const Event &event, QByteArray *out, CodecError *error, qsizety
         !checkField(event.sourceId, "source_id", error))
         return false;
 
-    rapidjson::StringBuffer buffer;
+    // Reused per thread: encoding runs once per published event, and a fresh buffer
+    // would cost an allocation each time.
+    thread_local rapidjson::StringBuffer buffer;
+    buffer.Clear();
     ValidatingWriter writer(buffer);
     writer.StartObject();
     if (!writeText(writer, "id", event.id, error) || !writeText(writer, "type", event.type, error) ||
@@ -250,21 +253,47 @@ std::optional<Notification> decodeNotification(const QByteArray &json, CodecErro
     return notification;
 }
 
+namespace {
+
+// JSON string escaping for the notification's three short fields. Written here
+// rather than with RapidJSON's Writer, which costs a per-character state machine
+// on a path that runs once per published event; the fields are UTF-8 already
+// (encodeEvent validated them), so only quotes, backslashes and control
+// characters need attention.
+void appendJsonString(QByteArray *out, const QByteArray &text)
+{
+    static constexpr char kHex[] = "0123456789abcdef";
+    out->append('"');
+    qsizetype plainFrom = 0;
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        out->append(text.constData() + plainFrom, i - plainFrom);
+        if (c == '"' || c == '\\') {
+            out->append('\\');
+            out->append(char(c));
+        } else {
+            const char escape[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
+            out->append(escape, sizeof escape);
+        }
+        plainFrom = i + 1;
+    }
+    out->append(text.constData() + plainFrom, text.size() - plainFrom);
+    out->append('"');
+}
+
+} // namespace
+
 void appendNotification(QByteArray *out, const Notification &notification)
 {
-    rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-    writer.StartObject();
-    writer.Key("id");
-    writer.String(notification.id.constData(), static_cast<rapidjson::SizeType>(notification.id.size()));
-    writer.Key("type");
-    writer.String(notification.type.constData(),
-                  static_cast<rapidjson::SizeType>(notification.type.size()));
-    writer.Key("source_id");
-    writer.String(notification.sourceId.constData(),
-                  static_cast<rapidjson::SizeType>(notification.sourceId.size()));
-    writer.EndObject();
-    out->append(buffer.GetString(), static_cast<qsizetype>(buffer.GetSize()));
+    out->append("{\"id\":");
+    appendJsonString(out, notification.id);
+    out->append(",\"type\":");
+    appendJsonString(out, notification.type);
+    out->append(",\"source_id\":");
+    appendJsonString(out, notification.sourceId);
+    out->append('}');
 }
 
 QByteArray encodeNotification(const Notification &notification)

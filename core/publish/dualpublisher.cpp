@@ -60,18 +60,17 @@ const char *toString(Ordering ordering)
 }
 
 // One event between its produce call and its outcome. Deleted when both the
-// Kafka and the Redis parts are known.
+// Kafka and the Redis parts are known. Holds no more than the notification
+// needs: its PUBLISH command, encoded once.
 struct DualPublisher::InFlight
 {
-    quint64 ticket = 0;
-    QByteArray eventId;
-    QByteArray key; // the source_id: per-source ordering in Kafka
-    QByteArray channel;
-    QByteArray notification;
+    QByteArray redisCommand;
     qint64 producedAtNs = 0;
     qint64 redisSentAtNs = 0;
     bool kafkaKnown = false;
     bool redisKnown = false;
+    InFlight *prev = nullptr;
+    InFlight *next = nullptr;
     PublishOutcome outcome;
 };
 
@@ -88,9 +87,11 @@ DualPublisher::~DualPublisher()
         rd_kafka_purge(m_producer.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
         rd_kafka_poll(m_producer.get(), 0);
     }
-    for (InFlight *item : m_live)
+    while (m_liveHead) {
+        InFlight *item = m_liveHead;
+        unlink(item);
         delete item;
-    m_live.clear();
+    }
     m_topic.reset();
     m_producer.reset();
     for (int fd : m_wakePipe) {
@@ -236,8 +237,28 @@ void DualPublisher::failBeforeKafka(quint64 ticket, const QByteArray &eventId, c
     }
 }
 
+void DualPublisher::link(InFlight *item)
+{
+    item->next = m_liveHead;
+    if (m_liveHead)
+        m_liveHead->prev = item;
+    m_liveHead = item;
+    ++m_liveCount;
+}
+
+void DualPublisher::unlink(InFlight *item)
+{
+    if (item->prev)
+        item->prev->next = item->next;
+    else
+        m_liveHead = item->next;
+    if (item->next)
+        item->next->prev = item->prev;
+    --m_liveCount;
+}
+
 DualPublisher::InFlight *DualPublisher::prepare(const event::Event &event, quint64 ticket,
-                                                QByteArray *value)
+                                                QByteArray *values)
 {
     if (m_closing || !m_kafkaReady) {
         failBeforeKafka(ticket, event.id,
@@ -245,29 +266,30 @@ DualPublisher::InFlight *DualPublisher::prepare(const event::Event &event, quint
                                   : QStringLiteral("the publisher is not started"));
         return nullptr;
     }
-    event::CodecError codecError;
-    value->clear();
-    if (!event::encodeEvent(event, value, &codecError, m_config.maxEventBytes)) {
-        failBeforeKafka(ticket, event.id, codecError.message);
-        return nullptr;
-    }
-    auto item = std::make_unique<InFlight>();
     QString channelError;
-    if (!m_config.channelTemplate.expand(event, &item->channel, &channelError)) {
+    if (!m_config.channelTemplate.expand(event, &m_scratchChannel, &channelError)) {
         failBeforeKafka(ticket, event.id,
                         QStringLiteral("no valid channel for event %1: %2")
                             .arg(QString::fromUtf8(event.id), channelError));
         return nullptr;
     }
-    item->ticket = ticket;
-    item->eventId = event.id;
-    item->key = event.sourceId;
-    event::appendNotification(&item->notification, event::notificationFor(event));
+    event::CodecError codecError;
+    if (!event::encodeEvent(event, values, &codecError, m_config.maxEventBytes)) {
+        failBeforeKafka(ticket, event.id, codecError.message);
+        return nullptr;
+    }
+    auto *item = new InFlight;
+    m_scratchNotification.resize(0); // keeps the capacity, unlike clear()
+    event::appendNotification(&m_scratchNotification, event::notificationFor(event));
+    redis::appendCommand(item->redisCommand,
+                         {QByteArrayView("PUBLISH"), QByteArrayView(m_scratchChannel),
+                          QByteArrayView(m_scratchNotification)});
     item->outcome.ticket = ticket;
-    item->outcome.eventId = event.id;
+    if (m_config.reportOutcomes)
+        item->outcome.eventId = event.id;
     ++m_stats.requested;
-    m_live.insert(item.get());
-    return item.release();
+    link(item);
+    return item;
 }
 
 void DualPublisher::publish(const event::Event &event, quint64 ticket)
@@ -277,41 +299,47 @@ void DualPublisher::publish(const event::Event &event, quint64 ticket)
 
 void DualPublisher::publishBatch(const QList<event::Event> &events, quint64 firstTicket)
 {
-    std::vector<InFlight *> batch;
-    std::vector<QByteArray> values;
-    batch.reserve(events.size());
-    values.reserve(events.size());
-    QByteArray value;
+    std::vector<InFlight *> batch(events.size(), nullptr);
+    // The encoded values of the whole batch in one buffer; librdkafka copies them.
+    QByteArray values;
+    values.reserve(events.size() * 256);
+    std::vector<qsizetype> valueEnds(events.size(), 0);
     for (qsizetype i = 0; i < events.size(); ++i) {
-        const event::Event &event = events[i];
-        if (InFlight *item = prepare(event, firstTicket + quint64(i), &value)) {
-            batch.push_back(item);
-            values.push_back(value);
-            if (m_config.ordering == Ordering::Parallel)
-                queueNotification(item);
-        }
+        batch[i] = prepare(events[i], firstTicket + quint64(i), &values);
+        valueEnds[i] = values.size();
+        if (batch[i] && m_config.ordering == Ordering::Parallel)
+            queueNotification(batch[i]);
     }
     if (m_config.ordering == Ordering::Parallel)
         flushNotifications();
-    if (!batch.empty())
-        produce(batch, values);
+    produce(events, batch, values, valueEnds);
     // Delivery reports that are already there go out with this batch's pipeline.
     pollKafka();
 }
 
-void DualPublisher::produce(std::vector<InFlight *> &batch, std::vector<QByteArray> &values)
+void DualPublisher::produce(const QList<event::Event> &events, std::vector<InFlight *> &batch,
+                            const QByteArray &values, const std::vector<qsizetype> &valueEnds)
 {
-    std::vector<rd_kafka_message_t> messages(batch.size());
+    std::vector<rd_kafka_message_t> messages;
+    messages.reserve(batch.size());
+    const qint64 producedAt = nowNs();
+    qsizetype valueStart = 0;
     for (size_t i = 0; i < batch.size(); ++i) {
-        rd_kafka_message_t &m = messages[i];
-        m = {};
-        m.partition = RD_KAFKA_PARTITION_UA;
-        m.payload = values[i].data();
-        m.len = static_cast<size_t>(values[i].size());
-        m.key = batch[i]->key.data();
-        m.key_len = static_cast<size_t>(batch[i]->key.size());
-        m._private = batch[i];
-        batch[i]->producedAtNs = nowNs();
+        const qsizetype valueEnd = valueEnds[i];
+        if (batch[i]) {
+            rd_kafka_message_t m = {};
+            m.partition = RD_KAFKA_PARTITION_UA;
+            m.payload = const_cast<char *>(values.constData() + valueStart);
+            m.len = static_cast<size_t>(valueEnd - valueStart);
+            // Key = source_id: per-source ordering, Java-compatible partitioning.
+            const QByteArray &key = events[qsizetype(i)].sourceId;
+            m.key = const_cast<char *>(key.constData());
+            m.key_len = static_cast<size_t>(key.size());
+            m._private = batch[i];
+            batch[i]->producedAtNs = producedAt;
+            messages.push_back(m);
+        }
+        valueStart = valueEnd;
     }
 
     const qint64 deadlineNs = nowNs() + qint64(m_config.enqueueTimeoutMs) * 1'000'000;
@@ -416,11 +444,13 @@ void DualPublisher::flushNotifications()
     }
     // One pipeline: every PUBLISH of this round in one write.
     QByteArray pipeline;
-    pipeline.reserve(static_cast<qsizetype>(m_toNotify.size()) * 128);
+    qsizetype pipelineSize = 0;
+    for (const InFlight *item : m_toNotify)
+        pipelineSize += item->redisCommand.size();
+    pipeline.reserve(pipelineSize);
     const qint64 sentAt = nowNs();
     for (InFlight *item : m_toNotify) {
-        redis::appendCommand(pipeline, {QByteArrayLiteral("PUBLISH"), item->channel,
-                                        item->notification});
+        pipeline += item->redisCommand;
         item->redisSentAtNs = sentAt;
     }
     const int count = static_cast<int>(m_toNotify.size());
@@ -482,7 +512,7 @@ void DualPublisher::finishIfComplete(InFlight *item)
         return;
     if (m_config.reportOutcomes)
         m_outcomes.append(std::move(item->outcome));
-    m_live.erase(item);
+    unlink(item);
     delete item;
 }
 
@@ -530,7 +560,7 @@ void DualPublisher::shutdown(int timeoutMs)
 void DualPublisher::shutdownTick()
 {
     pollKafka();
-    const bool drained = m_live.empty();
+    const bool drained = m_liveCount == 0;
     if (!drained && nowNs() < m_shutdownDeadlineNs)
         return;
     if (!drained) {

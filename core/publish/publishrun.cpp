@@ -57,11 +57,12 @@ void PublishRun::step()
     const qint64 wanted = std::min<qint64>(m_config.batch, m_config.count - m_generated);
     const qint64 allowed = m_limiter.take(wanted);
     if (allowed > 0) {
-        QList<event::Event> events(allowed);
+        // The batch's events are expanded into the same buffers every time.
+        m_events.resize(allowed);
         const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
         for (qint64 i = 0; i < allowed; ++i)
-            m_template.expandInto(events[i], m_generated + i, nowMs);
-        m_publisher->publishBatch(events, quint64(m_generated));
+            m_template.expandInto(m_events[i], m_generated + i, nowMs);
+        m_publisher->publishBatch(m_events, quint64(m_generated));
         m_generated += allowed;
     }
     scheduleNext();

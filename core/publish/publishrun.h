@@ -72,6 +72,7 @@ private:
     QTimer *m_stepTimer = nullptr;
     QTimer *m_progressTimer = nullptr;
     QElapsedTimer m_elapsed;
+    QList<event::Event> m_events;
     qint64 m_generated = 0;
     bool m_stopping = false;
     bool m_finished = false;

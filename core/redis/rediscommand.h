@@ -2,7 +2,9 @@
 #pragma once
 
 #include <QByteArray>
+#include <QByteArrayView>
 #include <QList>
+#include <initializer_list>
 
 namespace dualscope::redis {
 
@@ -14,5 +16,7 @@ QByteArray formatCommand(const QList<QByteArray> &argv);
 // Appends the encoding of one command to out, so a pipeline is built into one buffer and
 // goes out in one socket write.
 void appendCommand(QByteArray &out, const QList<QByteArray> &argv);
+// The same for the hot path (PUBLISH per event): no list to build.
+void appendCommand(QByteArray &out, std::initializer_list<QByteArrayView> argv);
 
 } // namespace dualscope::redis

@@ -181,6 +181,22 @@ private slots:
         QCOMPARE(error.field, QStringLiteral("payload"));
     }
 
+    void notificationEscapesWhatJsonNeeds()
+    {
+        // given fields with a quote, a backslash, a control character and UTF-8
+        const Notification original{"a\"b", "t\\y\x01pe", "caf\xc3\xa9"};
+        // when encoded and decoded
+        const QByteArray json = encodeNotification(original);
+        CodecError error;
+        const auto decoded = decodeNotification(json, &error);
+        // then the JSON is valid and every byte comes back
+        QVERIFY2(decoded, qPrintable(error.message + QString::fromUtf8(json)));
+        QCOMPARE(decoded->id, original.id);
+        QCOMPARE(decoded->type, original.type);
+        QCOMPARE(decoded->sourceId, original.sourceId);
+        QVERIFY(json.contains("\\u0001"));
+    }
+
     void notificationWithoutIdIsRefused()
     {
         CodecError error;

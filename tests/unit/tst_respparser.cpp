@@ -39,6 +39,7 @@ private Q_SLOTS:
     void formatCommandIsExact();
     void formatCommandIsBinarySafe();
     void appendCommandBuildsOnePipeline();
+    void fastEncoderMatchesHiredis();
 };
 
 void TestRespParser::parsesEachReplyType_data()
@@ -228,6 +229,28 @@ void TestRespParser::appendCommandBuildsOnePipeline()
     QCOMPARE(out,
              QByteArray("*3\r\n$7\r\nPUBLISH\r\n$13\r\nevents:user:1\r\n$10\r\n{\"id\":\"1\"}\r\n"
                         "*1\r\n$4\r\nPING\r\n"));
+}
+
+void TestRespParser::fastEncoderMatchesHiredis()
+{
+    // Given commands with empty, binary, long (multi-digit lengths) arguments
+    const QByteArray withNul("a\0b", 3);
+    const QByteArray longArg(12345, 'x');
+    const QList<QList<QByteArray>> commands{
+        {"PING"}, {"SET", "k", ""}, {"PUBLISH", withNul, "x\r\ny"}, {"PUBLISH", "c", longArg}};
+    for (const QList<QByteArray> &argv : commands) {
+        // When encoded by hiredis (QList overload) and by the hot-path encoder
+        QByteArray viaHiredis;
+        dualscope::redis::appendCommand(viaHiredis, argv);
+        QByteArray fast = "prefix";
+        if (argv.size() == 1)
+            dualscope::redis::appendCommand(fast, {QByteArrayView(argv[0])});
+        else
+            dualscope::redis::appendCommand(fast, {QByteArrayView(argv[0]), QByteArrayView(argv[1]),
+                                                   QByteArrayView(argv[2])});
+        // Then the bytes are identical
+        QCOMPARE(fast, "prefix" + viaHiredis);
+    }
 }
 
 QTEST_APPLESS_MAIN(TestRespParser)
