@@ -47,7 +47,14 @@ int runSandboxCommand(const QStringList &arguments)
         static_cast<int>(replication > 0 ? replication : std::min<qint64>(3, brokers));
     options.topic = parser.value(QStringLiteral("topic")).toUtf8();
 
+    // Watching for SIGINT/SIGTERM before READY is printed: a script may stop us as
+    // soon as it reads it.
+    SignalWatcher watcher;
     sandbox::Sandbox sandbox(options);
+    QObject::connect(&watcher, &SignalWatcher::terminationRequested, &sandbox, [&sandbox](int) {
+        sandbox.stop();
+        QCoreApplication::exit(ExitOk);
+    });
     if (!sandbox.start(&error)) {
         printError(QStringLiteral("cannot start the sandbox: ") + error);
         return ExitError;
@@ -57,12 +64,6 @@ int runSandboxCommand(const QStringList &arguments)
         << "REDIS_URL=" << sandbox.redisUrl() << '\n'
         << "READY" << Qt::endl;
     QTextStream(stderr) << sandbox.description() << "\nStop with Ctrl+C." << Qt::endl;
-
-    SignalWatcher watcher;
-    QObject::connect(&watcher, &SignalWatcher::terminationRequested, &sandbox, [&sandbox](int) {
-        sandbox.stop();
-        QCoreApplication::exit(ExitOk);
-    });
     return QCoreApplication::exec();
 }
 

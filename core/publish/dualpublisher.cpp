@@ -3,9 +3,9 @@
 
 #include "event/eventcodec.h"
 #include "redis/rediscommand.h"
-#include "redis/redisconnection.h"
 
 #include <QSocketNotifier>
+#include <QThread>
 #include <QTimer>
 #include <chrono>
 #include <fcntl.h>
@@ -66,7 +66,6 @@ struct DualPublisher::InFlight
 {
     QByteArray redisCommand;
     qint64 producedAtNs = 0;
-    qint64 redisSentAtNs = 0;
     bool kafkaKnown = false;
     bool redisKnown = false;
     InFlight *prev = nullptr;
@@ -81,6 +80,7 @@ DualPublisher::DualPublisher(PublisherConfig config, QObject *parent)
 
 DualPublisher::~DualPublisher()
 {
+    stopRedis();
     if (m_producer) {
         // Nothing waits for these any more: drop them so rd_kafka_destroy()
         // does not block on a dead cluster.
@@ -169,11 +169,17 @@ void DualPublisher::start()
     redis::RedisConnection::Options options;
     options.url = m_config.redisUrl;
     options.connectTimeoutMs = m_config.connectTimeoutMs;
-    m_redis = new redis::RedisConnection(options, this);
-    connect(m_redis, &redis::RedisConnection::ready, this, &DualPublisher::onRedisReady);
-    connect(m_redis, &redis::RedisConnection::errorOccurred, this, &DualPublisher::onRedisError);
-    connect(m_redis, &redis::RedisConnection::disconnected, this, &DualPublisher::onRedisError);
-    m_redis->start();
+    m_redisThread = new QThread(this);
+    m_redisThread->setObjectName(QStringLiteral("dualscope-redis"));
+    m_sender = new NotificationSender(options);
+    m_sender->moveToThread(m_redisThread);
+    connect(m_redisThread, &QThread::finished, m_sender, &QObject::deleteLater);
+    connect(m_sender, &NotificationSender::ready, this, &DualPublisher::onRedisReady);
+    connect(m_sender, &NotificationSender::errorOccurred, this, &DualPublisher::onRedisError);
+    connect(m_sender, &NotificationSender::disconnected, this, &DualPublisher::onRedisError);
+    connect(m_sender, &NotificationSender::batchDone, this, &DualPublisher::onBatchDone);
+    m_redisThread->start();
+    QMetaObject::invokeMethod(m_sender, &NotificationSender::start, Qt::QueuedConnection);
 }
 
 void DualPublisher::onRedisReady()
@@ -204,7 +210,7 @@ void DualPublisher::onRedisError(const redis::RedisError &error)
         // a wrong password or address is reported, not silently skipped around.
         if (!m_started && m_kafkaReady) {
             m_kafkaReady = false;
-            m_redis->stop();
+            stopRedis();
             emit startFailed(error.message);
         }
         return;
@@ -435,7 +441,7 @@ void DualPublisher::flushNotifications()
 {
     if (m_toNotify.empty())
         return;
-    if (!m_redisUp || !m_redis) {
+    if (!m_redisUp || !m_sender) {
         for (InFlight *item : std::exchange(m_toNotify, {})) {
             ++m_skippedThisOutage;
             redisDone(item, RedisOutcome::Skipped, QStringLiteral("Redis was down"));
@@ -448,41 +454,59 @@ void DualPublisher::flushNotifications()
     for (const InFlight *item : m_toNotify)
         pipelineSize += item->redisCommand.size();
     pipeline.reserve(pipelineSize);
-    const qint64 sentAt = nowNs();
-    for (InFlight *item : m_toNotify) {
+    for (const InFlight *item : m_toNotify)
         pipeline += item->redisCommand;
-        item->redisSentAtNs = sentAt;
-    }
+    const quint64 batchId = ++m_lastBatchId;
     const int count = static_cast<int>(m_toNotify.size());
-    if (m_redis->sendRaw(pipeline, count, [this](const redis::RespReply &reply) {
-            onRedisReply(reply);
-        })) {
-        m_awaitingReply.insert(m_awaitingReply.end(), m_toNotify.begin(), m_toNotify.end());
-        m_toNotify.clear();
-    } else {
-        for (InFlight *item : std::exchange(m_toNotify, {})) {
+    m_sentBatches.insert(batchId, std::exchange(m_toNotify, {}));
+    QMetaObject::invokeMethod(
+        m_sender, [sender = m_sender, batchId, pipeline, count] { sender->send(batchId, pipeline, count); },
+        Qt::QueuedConnection);
+}
+
+void DualPublisher::onBatchDone(const RedisBatchResult &result)
+{
+    const auto found = m_sentBatches.find(result.batchId);
+    if (found == m_sentBatches.end())
+        return; // already given up on at the shutdown deadline
+    const std::vector<InFlight *> items = std::move(found.value());
+    m_sentBatches.erase(found);
+    if (result.skipped) {
+        // Redis went down between our last look and the write.
+        for (InFlight *item : items) {
             ++m_skippedThisOutage;
             redisDone(item, RedisOutcome::Skipped, QStringLiteral("Redis was down"));
         }
+        return;
+    }
+    if (!result.failures.isEmpty() && m_redisUp) {
+        // One line per failed pipeline, not per notification.
+        qCWarning(lcPublisher).noquote()
+            << result.failures.size() << "of" << result.count
+            << "Redis PUBLISH commands failed, first:" << result.failures.first().second;
+    }
+    qsizetype nextFailure = 0;
+    for (int i = 0; i < int(items.size()); ++i) {
+        if (nextFailure < result.failures.size() && result.failures[nextFailure].first == i) {
+            redisDone(items[i], RedisOutcome::Failed, result.failures[nextFailure++].second);
+            continue;
+        }
+        m_redisLatency.record(result.latencyUs);
+        redisDone(items[i], RedisOutcome::Sent, {});
     }
 }
 
-void DualPublisher::onRedisReply(const redis::RespReply &reply)
+void DualPublisher::stopRedis()
 {
-    if (m_awaitingReply.empty())
+    if (!m_redisThread)
         return;
-    InFlight *item = m_awaitingReply.front();
-    m_awaitingReply.pop_front();
-    if (reply.isError()) {
-        // Rate-limited by the outage logic: a lost connection fails many at once.
-        if (m_stats.redisFailed == 0 || m_redisUp)
-            qCWarning(lcPublisher).noquote()
-                << "Redis PUBLISH failed:" << QString::fromUtf8(reply.text);
-        redisDone(item, RedisOutcome::Failed, QString::fromUtf8(reply.text));
-        return;
-    }
-    m_redisLatency.record((nowNs() - item->redisSentAtNs) / 1000);
-    redisDone(item, RedisOutcome::Sent, {});
+    // Blocking: the sender's thread serves only the sender, so this cannot deadlock,
+    // and afterwards no result of a stopped connection arrives late.
+    QMetaObject::invokeMethod(m_sender, &NotificationSender::stop, Qt::BlockingQueuedConnection);
+    m_redisThread->quit();
+    m_redisThread->wait();
+    m_redisThread = nullptr; // deleted with this object (its parent)
+    m_sender = nullptr;      // deleted by the thread's finished()
 }
 
 void DualPublisher::redisDone(InFlight *item, RedisOutcome outcome, QString error)
@@ -571,11 +595,10 @@ void DualPublisher::shutdownTick()
         rd_kafka_poll(m_producer.get(), 0);
         for (InFlight *item : std::exchange(m_toNotify, {}))
             redisDone(item, RedisOutcome::Failed, QStringLiteral("not sent before shutdown"));
-        while (!m_awaitingReply.empty()) {
-            InFlight *item = m_awaitingReply.front();
-            m_awaitingReply.pop_front();
-            redisDone(item, RedisOutcome::Failed,
-                      QStringLiteral("no reply from Redis before the shutdown deadline"));
+        for (const std::vector<InFlight *> &batch : std::exchange(m_sentBatches, {})) {
+            for (InFlight *item : batch)
+                redisDone(item, RedisOutcome::Failed,
+                          QStringLiteral("no reply from Redis before the shutdown deadline"));
         }
     }
     finishShutdown();
@@ -587,8 +610,7 @@ void DualPublisher::finishShutdown()
         m_tick->stop();
     const qint64 undelivered = m_stats.kafkaFailed;
     emitOutcomes();
-    if (m_redis)
-        m_redis->stop();
+    stopRedis();
     emit shutdownFinished(undelivered);
 }
 

@@ -5,22 +5,22 @@
 #include "event/event.h"
 #include "kafka/kafkaconfig.h"
 #include "publish/latencyhistogram.h"
+#include "publish/notificationsender.h"
 #include "publish/publishoutcome.h"
 #include "redis/redisurl.h"
 
+#include <QHash>
 #include <QLoggingCategory>
 #include <QObject>
-#include <deque>
 #include <optional>
 
 class QSocketNotifier;
+class QThread;
 class QTimer;
 struct rd_kafka_message_s;
 
 namespace dualscope::redis {
-class RedisConnection;
 struct RedisError;
-struct RespReply;
 } // namespace dualscope::redis
 
 namespace dualscope::publish {
@@ -51,7 +51,8 @@ struct PublisherConfig
 //
 // Threading: construct anywhere, then move to a worker thread; every method is
 // called on that thread (queued invocations from elsewhere). All signals are
-// emitted on the worker thread.
+// emitted on the worker thread. Redis I/O runs on a second thread of the
+// publisher's own ("dualscope-redis"), see NotificationSender.
 class DualPublisher final : public QObject
 {
     Q_OBJECT
@@ -109,7 +110,8 @@ private:
     void finishIfComplete(InFlight *item);
     void queueNotification(InFlight *item);
     void flushNotifications();
-    void onRedisReply(const redis::RespReply &reply);
+    void onBatchDone(const RedisBatchResult &result);
+    void stopRedis();
     void pollKafka(int timeoutMs = 0);
     void emitOutcomes();
     void onRedisReady();
@@ -120,7 +122,8 @@ private:
     PublisherConfig m_config;
     kafka::HandlePtr m_producer;
     kafka::TopicPtr m_topic;
-    redis::RedisConnection *m_redis = nullptr;
+    NotificationSender *m_sender = nullptr;
+    QThread *m_redisThread = nullptr;
     QSocketNotifier *m_kafkaWake = nullptr;
     int m_wakePipe[2] = {-1, -1};
     QTimer *m_tick = nullptr;
@@ -138,8 +141,9 @@ private:
     qint64 m_liveCount = 0;
     QByteArray m_scratchChannel;
     QByteArray m_scratchNotification;
-    std::vector<InFlight *> m_toNotify;         // waiting for the next Redis pipeline
-    std::deque<InFlight *> m_awaitingReply;     // written, in the order replies come
+    std::vector<InFlight *> m_toNotify;                    // for the next Redis pipeline
+    QHash<quint64, std::vector<InFlight *>> m_sentBatches; // handed to the sender
+    quint64 m_lastBatchId = 0;
     QList<PublishOutcome> m_outcomes;           // batched until the next tick
 
     PublisherStats m_stats;
