@@ -52,6 +52,14 @@ build() {
     build_in "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DDUALSCOPE_WERROR="$werror"
 }
 
+# CTest counts executables; each holds many Qt Test functions. Sum their
+# "Totals:" lines from the log of the run that just ended.
+count_test_functions() {
+    awk '/^Totals: [0-9]+ passed, [0-9]+ failed/ { p += $2; f += $4 }
+         END { printf "test functions: %d passed, %d failed\n", p, f }' \
+        "$1/Testing/Temporary/LastTest.log"
+}
+
 case "${1:-}" in
 deps)
     install_deps
@@ -71,14 +79,21 @@ test)
     install_deps
     build
     log "running the tests"
-    ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" --timeout 600
+    status=0
+    ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" --timeout 600 || status=$?
+    count_test_functions "$BUILD_DIR"
+    exit "$status"
     ;;
 sanitize)
     install_deps
     build_in build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDUALSCOPE_SANITIZE=ON -DDUALSCOPE_WERROR=ON
     log "running the core tests under ASan + UBSan"
+    status=0
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-        ctest --test-dir build-asan --output-on-failure -j "$JOBS" -L 'unit|integration' --timeout 900
+        ctest --test-dir build-asan --output-on-failure -j "$JOBS" -L 'unit|integration' --timeout 900 ||
+        status=$?
+    count_test_functions build-asan
+    exit "$status"
     ;;
 *)
     echo "usage: $0 run | test | sanitize | build | deps" >&2
