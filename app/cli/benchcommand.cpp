@@ -35,8 +35,8 @@ int benchPublish(const QStringList &arguments)
         printError(error);
         return ExitError;
     }
-    const bool connectionGiven = parser.isSet(QStringLiteral("kafka")) ||
-                                 !qEnvironmentVariableIsEmpty("DUALSCOPE_KAFKA");
+    const bool connectionGiven =
+        parser.isSet(QStringLiteral("kafka")) || !qEnvironmentVariableIsEmpty("DUALSCOPE_KAFKA");
     sandbox::Sandbox sandbox;
     if (!connectionGiven) {
         if (!sandbox.start(&error)) {

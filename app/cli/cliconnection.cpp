@@ -37,14 +37,16 @@ bool resolveConnection(const QCommandLineParser &parser, Connection *connection,
     if (kafka.isEmpty())
         kafka = qEnvironmentVariable("DUALSCOPE_KAFKA");
     if (kafka.isEmpty()) {
-        *error = QStringLiteral("no Kafka given: pass --kafka or set DUALSCOPE_KAFKA.") + sandboxHint;
+        *error =
+            QStringLiteral("no Kafka given: pass --kafka or set DUALSCOPE_KAFKA.") + sandboxHint;
         return false;
     }
     QString redisText = parser.value(QStringLiteral("redis"));
     if (redisText.isEmpty())
         redisText = qEnvironmentVariable("DUALSCOPE_REDIS");
     if (redisText.isEmpty()) {
-        *error = QStringLiteral("no Redis given: pass --redis or set DUALSCOPE_REDIS.") + sandboxHint;
+        *error =
+            QStringLiteral("no Redis given: pass --redis or set DUALSCOPE_REDIS.") + sandboxHint;
         return false;
     }
     QString urlError;
@@ -85,8 +87,8 @@ bool parseOrExit(QCommandLineParser &parser, const QStringList &arguments, int *
     return true;
 }
 
-bool readCount(const QCommandLineParser &parser, const QString &name, qint64 minimum,
-               qint64 *value, QString *error)
+bool readCount(const QCommandLineParser &parser, const QString &name, qint64 minimum, qint64 *value,
+               QString *error)
 {
     if (!parser.isSet(name))
         return true;

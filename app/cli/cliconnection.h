@@ -31,8 +31,8 @@ bool resolveConnection(const QCommandLineParser &parser, Connection *connection,
 bool parseOrExit(QCommandLineParser &parser, const QStringList &arguments, int *exitCode);
 
 // Reads a positive integer option, with a usage error naming the option.
-bool readCount(const QCommandLineParser &parser, const QString &name, qint64 minimum,
-               qint64 *value, QString *error);
+bool readCount(const QCommandLineParser &parser, const QString &name, qint64 minimum, qint64 *value,
+               QString *error);
 bool readNumber(const QCommandLineParser &parser, const QString &name, double minimum,
                 double *value, QString *error);
 

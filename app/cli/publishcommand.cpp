@@ -130,10 +130,10 @@ void addPublishOptions(QCommandLineParser &parser)
                                      "{{source}})."),
                       QStringLiteral("FILE")});
     parser.addOption({QStringLiteral("type"), QStringLiteral("Event type."), QStringLiteral("T")});
-    parser.addOption({QStringLiteral("source-type"), QStringLiteral("Source type."),
-                      QStringLiteral("S")});
-    parser.addOption({QStringLiteral("source-id"), QStringLiteral("Source id."),
-                      QStringLiteral("ID")});
+    parser.addOption(
+        {QStringLiteral("source-type"), QStringLiteral("Source type."), QStringLiteral("S")});
+    parser.addOption(
+        {QStringLiteral("source-id"), QStringLiteral("Source id."), QStringLiteral("ID")});
     parser.addOption({QStringLiteral("sources"),
                       QStringLiteral("Spread the events over K sources: <source-id>-0 .. -(K-1)."),
                       QStringLiteral("K")});
@@ -149,8 +149,8 @@ void addPublishOptions(QCommandLineParser &parser)
                       QStringLiteral("How long a publish waits for room in a full producer "
                                      "queue (default 5000)."),
                       QStringLiteral("MS"), QStringLiteral("5000")});
-    parser.addOption({QStringLiteral("json"),
-                      QStringLiteral("Print the summary as one JSON object.")});
+    parser.addOption(
+        {QStringLiteral("json"), QStringLiteral("Print the summary as one JSON object.")});
 }
 
 bool readPublishOptions(const QCommandLineParser &parser, PublishRequest *request, QString *error)
@@ -182,8 +182,8 @@ bool readPublishOptions(const QCommandLineParser &parser, PublishRequest *reques
     }
 
     if (parser.isSet(QStringLiteral("channel-template"))) {
-        std::optional<event::ChannelTemplate> channelTemplate = event::ChannelTemplate::parse(
-            parser.value(QStringLiteral("channel-template")), error);
+        std::optional<event::ChannelTemplate> channelTemplate =
+            event::ChannelTemplate::parse(parser.value(QStringLiteral("channel-template")), error);
         if (!channelTemplate)
             return false;
         request->channelTemplate = *channelTemplate;
@@ -287,8 +287,7 @@ int executePublish(const PublishRequest &request)
     });
 
     SignalWatcher watcher;
-    QObject::connect(&watcher, &SignalWatcher::terminationRequested, run,
-                     [run] { run->stop(); });
+    QObject::connect(&watcher, &SignalWatcher::terminationRequested, run, [run] { run->stop(); });
 
     worker.start();
     QMetaObject::invokeMethod(publisher, &publish::DualPublisher::start, Qt::QueuedConnection);

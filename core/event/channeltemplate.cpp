@@ -131,9 +131,9 @@ bool ChannelTemplate::expand(const Event &event, QByteArray *channel, QString *e
         }
         if (const char *why = findRefusal(*value)) {
             if (error)
-                *error = QStringLiteral("%1 '%2' contains %3")
-                             .arg(QLatin1String(field), QString::fromUtf8(*value),
-                                  QLatin1String(why));
+                *error =
+                    QStringLiteral("%1 '%2' contains %3")
+                        .arg(QLatin1String(field), QString::fromUtf8(*value), QLatin1String(why));
             return false;
         }
         channel->append(*value);

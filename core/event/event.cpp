@@ -102,7 +102,8 @@ bool parseTimestamp(const QByteArray &text, qint64 *msSinceEpoch)
         return false;
     if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
         return false;
-    static constexpr std::array<int, 12> daysInMonth{31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    static constexpr std::array<int, 12> daysInMonth{31, 29, 31, 30, 31, 30,
+                                                     31, 31, 30, 31, 30, 31};
     const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
     if (day > daysInMonth[month - 1] || (month == 2 && day == 29 && !leap))
         return false;
@@ -136,7 +137,8 @@ bool parseTimestamp(const QByteArray &text, qint64 *msSinceEpoch)
     }
     if (i != n)
         return false;
-    const qint64 days = daysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+    const qint64 days =
+        daysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
     *msSinceEpoch = ((days * 24 + hour) * 60 + minute - offsetMinutes) * 60'000 +
                     qint64(second) * 1000 + millis;
     return true;

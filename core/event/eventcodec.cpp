@@ -73,8 +73,9 @@ bool parseDocument(const QByteArray &json, Document *doc, CodecError *error)
         return false;
     }
     if (!doc->IsObject())
-        return fail(error, "", QStringLiteral("expected a JSON object, got %1")
-                                   .arg(QString::fromLatin1(typeName(*doc))));
+        return fail(error, "",
+                    QStringLiteral("expected a JSON object, got %1")
+                        .arg(QString::fromLatin1(typeName(*doc))));
     return true;
 }
 
@@ -84,7 +85,8 @@ bool readText(const Value &object, const char *field, QByteArray *out, CodecErro
 {
     const auto it = object.FindMember(field);
     if (it == object.MemberEnd())
-        return fail(error, field, QStringLiteral("field '%1' is missing").arg(QLatin1String(field)));
+        return fail(error, field,
+                    QStringLiteral("field '%1' is missing").arg(QLatin1String(field)));
     const Value &value = it->value;
     if (!value.IsString())
         return fail(error, field,
@@ -94,8 +96,9 @@ bool readText(const Value &object, const char *field, QByteArray *out, CodecErro
     if (size == 0)
         return fail(error, field, QStringLiteral("field '%1' is empty").arg(QLatin1String(field)));
     if (hasControlCharacter(value.GetString(), size))
-        return fail(error, field,
-                    QStringLiteral("field '%1' contains a control character").arg(QLatin1String(field)));
+        return fail(
+            error, field,
+            QStringLiteral("field '%1' contains a control character").arg(QLatin1String(field)));
     *out = QByteArray(value.GetString(), size);
     return true;
 }
@@ -136,14 +139,14 @@ void appendJsonString(QByteArray *out, const QByteArray &text)
     out->append('"');
 }
 
-
 bool checkField(const QByteArray &text, const char *field, CodecError *error)
 {
     if (text.isEmpty())
         return fail(error, field, QStringLiteral("field '%1' is empty").arg(QLatin1String(field)));
     if (hasControlCharacter(text.constData(), text.size()))
-        return fail(error, field,
-                    QStringLiteral("field '%1' contains a control character").arg(QLatin1String(field)));
+        return fail(
+            error, field,
+            QStringLiteral("field '%1' contains a control character").arg(QLatin1String(field)));
     if (!QByteArrayView(text).isValidUtf8())
         return fail(error, field,
                     QStringLiteral("field '%1' is not valid UTF-8").arg(QLatin1String(field)));
@@ -223,7 +226,8 @@ bool encodeEvent(const Event &event, QByteArray *out, CodecError *error, qsizety
     out->append(",\"timestamp\":\"");
     out->append(formatTimestamp(event.timestampMs));
     out->append("\",\"payload\":");
-    out->append(event.payloadJson.isEmpty() ? QByteArrayView("{}") : QByteArrayView(event.payloadJson));
+    out->append(event.payloadJson.isEmpty() ? QByteArrayView("{}")
+                                            : QByteArrayView(event.payloadJson));
     out->append('}');
 
     const qsizetype size = out->size() - start;
@@ -248,8 +252,8 @@ std::optional<Notification> decodeNotification(const QByteArray &json, CodecErro
     if (!readText(doc, "id", &notification.id, error))
         return std::nullopt;
     // type and source_id are informative: absent is tolerated, a wrong type is not.
-    for (const auto &[field, target] : {std::pair{"type", &notification.type},
-                                        std::pair{"source_id", &notification.sourceId}}) {
+    for (const auto &[field, target] :
+         {std::pair{"type", &notification.type}, std::pair{"source_id", &notification.sourceId}}) {
         const auto it = doc.FindMember(field);
         if (it == doc.MemberEnd())
             continue;

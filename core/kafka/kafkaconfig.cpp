@@ -22,8 +22,7 @@ void TopicDeleter::operator()(rd_kafka_topic_s *rkt) const
     rd_kafka_topic_destroy(rkt);
 }
 
-bool parseProperty(const QString &text, std::pair<QByteArray, QByteArray> *property,
-                   QString *error)
+bool parseProperty(const QString &text, std::pair<QByteArray, QByteArray> *property, QString *error)
 {
     const qsizetype eq = text.indexOf(u'=');
     if (eq <= 0) {

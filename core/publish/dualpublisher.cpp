@@ -115,16 +115,16 @@ void DualPublisher::start()
     char reason[512];
     m_producer.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), reason, sizeof reason));
     if (!m_producer) {
-        emit startFailed(QStringLiteral("cannot create the Kafka producer: %1")
-                             .arg(QString::fromUtf8(reason)));
+        emit startFailed(
+            QStringLiteral("cannot create the Kafka producer: %1").arg(QString::fromUtf8(reason)));
         return;
     }
     conf.release(); // rd_kafka_new() took it
     m_topic.reset(rd_kafka_topic_new(m_producer.get(), m_config.topic.constData(), nullptr));
 
     const rd_kafka_metadata_t *metadata = nullptr;
-    const rd_kafka_resp_err_t err = rd_kafka_metadata(m_producer.get(), 0, m_topic.get(),
-                                                      &metadata, m_config.connectTimeoutMs);
+    const rd_kafka_resp_err_t err =
+        rd_kafka_metadata(m_producer.get(), 0, m_topic.get(), &metadata, m_config.connectTimeoutMs);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         emit startFailed(QStringLiteral("cannot reach Kafka at %1 within %2 ms: %3")
                              .arg(QString::fromUtf8(m_config.kafkaBootstrap))
@@ -460,7 +460,8 @@ void DualPublisher::flushNotifications()
     const int count = static_cast<int>(m_toNotify.size());
     m_sentBatches.insert(batchId, std::exchange(m_toNotify, {}));
     QMetaObject::invokeMethod(
-        m_sender, [sender = m_sender, batchId, pipeline, count] { sender->send(batchId, pipeline, count); },
+        m_sender,
+        [sender = m_sender, batchId, pipeline, count] { sender->send(batchId, pipeline, count); },
         Qt::QueuedConnection);
 }
 

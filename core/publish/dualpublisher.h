@@ -144,7 +144,7 @@ private:
     std::vector<InFlight *> m_toNotify;                    // for the next Redis pipeline
     QHash<quint64, std::vector<InFlight *>> m_sentBatches; // handed to the sender
     quint64 m_lastBatchId = 0;
-    QList<PublishOutcome> m_outcomes;           // batched until the next tick
+    QList<PublishOutcome> m_outcomes; // batched until the next tick
 
     PublisherStats m_stats;
     LatencyHistogram m_kafkaLatency;

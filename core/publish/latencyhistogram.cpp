@@ -57,7 +57,8 @@ qint64 LatencyHistogram::percentile(double percent) const
     if (m_count == 0)
         return 0;
     percent = std::clamp(percent, 0.0, 100.0);
-    const auto rank = std::max<qint64>(1, static_cast<qint64>(std::ceil(percent / 100.0 * m_count)));
+    const auto rank =
+        std::max<qint64>(1, static_cast<qint64>(std::ceil(percent / 100.0 * m_count)));
     qint64 seen = 0;
     for (int i = 0; i < kBucketCount; ++i) {
         seen += m_buckets[i];

@@ -8,8 +8,7 @@ namespace dualscope::redis {
 
 namespace {
 
-template<typename Range>
-void appendArgs(QByteArray &out, const Range &argv)
+template <typename Range> void appendArgs(QByteArray &out, const Range &argv)
 {
     if (argv.size() == 0)
         return;

@@ -18,10 +18,9 @@ struct ApiName
 
 // The Kafka protocol's ApiKeys that matter for fault injection.
 constexpr ApiName kApiNames[] = {
-    {"Produce", 0},         {"Fetch", 1},         {"ListOffsets", 2},
-    {"Metadata", 3},        {"OffsetCommit", 8},  {"OffsetFetch", 9},
-    {"FindCoordinator", 10}, {"JoinGroup", 11},   {"Heartbeat", 12},
-    {"LeaveGroup", 13},     {"SyncGroup", 14},    {"ApiVersions", 18},
+    {"Produce", 0},         {"Fetch", 1},       {"ListOffsets", 2},      {"Metadata", 3},
+    {"OffsetCommit", 8},    {"OffsetFetch", 9}, {"FindCoordinator", 10}, {"JoinGroup", 11},
+    {"Heartbeat", 12},      {"LeaveGroup", 13}, {"SyncGroup", 14},       {"ApiVersions", 18},
     {"InitProducerId", 22},
 };
 
@@ -45,7 +44,8 @@ bool KafkaMockCluster::start(int brokerCount, QString *error)
         return fail(error, QStringLiteral("broker count must be 1..32, got %1").arg(brokerCount));
     QString confError;
     // The handle only hosts the mock cluster; it never connects anywhere.
-    kafka::ConfPtr conf = kafka::makeConf({}, {{"client.id", "dualscope-sandbox"}, {"log_level", "4"}}, &confError);
+    kafka::ConfPtr conf =
+        kafka::makeConf({}, {{"client.id", "dualscope-sandbox"}, {"log_level", "4"}}, &confError);
     if (!conf)
         return fail(error, confError);
     char reason[512];
@@ -96,8 +96,9 @@ bool KafkaMockCluster::createTopic(const QByteArray &topic, int partitions, int 
     const rd_kafka_resp_err_t err =
         rd_kafka_mock_topic_create(m_cluster, topic.constData(), partitions, replicationFactor);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
-        return fail(error, QStringLiteral("cannot create topic '%1': %2")
-                               .arg(QString::fromUtf8(topic), QString::fromUtf8(rd_kafka_err2str(err))));
+        return fail(error,
+                    QStringLiteral("cannot create topic '%1': %2")
+                        .arg(QString::fromUtf8(topic), QString::fromUtf8(rd_kafka_err2str(err))));
     m_topics.append({topic, partitions});
     return true;
 }
@@ -107,9 +108,9 @@ bool KafkaMockCluster::setBrokerDown(int brokerId, bool down, QString *error)
     if (!m_cluster)
         return fail(error, QStringLiteral("the mock cluster is not running"));
     if (brokerId < 1 || brokerId > m_brokerCount)
-        return fail(error, QStringLiteral("no broker %1: the brokers are 1..%2")
-                               .arg(brokerId)
-                               .arg(m_brokerCount));
+        return fail(
+            error,
+            QStringLiteral("no broker %1: the brokers are 1..%2").arg(brokerId).arg(m_brokerCount));
     const rd_kafka_resp_err_t err = down ? rd_kafka_mock_broker_set_down(m_cluster, brokerId)
                                          : rd_kafka_mock_broker_set_up(m_cluster, brokerId);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR)

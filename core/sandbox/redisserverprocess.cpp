@@ -19,7 +19,6 @@ namespace dualscope::sandbox {
 
 namespace {
 
-
 // A port taken between our probe and the child's bind is rare; a few retries make it moot.
 constexpr int MaxPortAttempts = 5;
 // redis-server exits within milliseconds on SIGTERM without persistence; 2 s is generous.
@@ -172,7 +171,7 @@ RedisServerProcess::LaunchResult RedisServerProcess::launch(quint16 port, QStrin
     connect(m_process, &QProcess::readyReadStandardOutput, this, &RedisServerProcess::readOutput);
 
     qCDebug(lcSandbox).noquote() << "starting" << m_executable << "on port" << port
-                                     << (m_options.password.isEmpty() ? "" : "(with a password)");
+                                 << (m_options.password.isEmpty() ? "" : "(with a password)");
     m_process->start();
     if (!m_process->waitForStarted(m_options.readyTimeoutMs)) {
         if (error)

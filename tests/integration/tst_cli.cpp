@@ -166,7 +166,8 @@ private slots:
         QCOMPARE(summary.value(QLatin1String("redis_sent")).toInt(), 200);
         // 200 events at 500/s: the first 50 (the default burst, 100 ms worth) at once,
         // the other 150 paced over 0.3 s
-        QVERIFY2(summary.value(QLatin1String("elapsed_s")).toDouble() >= 0.28, result.out.constData());
+        QVERIFY2(summary.value(QLatin1String("elapsed_s")).toDouble() >= 0.28,
+                 result.out.constData());
     }
 
     void publishExitsOneWhenEventsFail()
@@ -189,8 +190,8 @@ private slots:
         const QString kafka = QStringLiteral("--kafka=127.0.0.1:1");
         const QString redis = QStringLiteral("--redis=redis://127.0.0.1:1");
         QTest::newRow("no command") << QStringList() << "usage";
-        QTest::newRow("unknown command") << QStringList{QStringLiteral("frobnicate")}
-                                         << "unknown command";
+        QTest::newRow("unknown command")
+            << QStringList{QStringLiteral("frobnicate")} << "unknown command";
         QTest::newRow("count not a number")
             << QStringList{QStringLiteral("publish"), kafka, redis, QStringLiteral("--count"),
                            QStringLiteral("many")}
@@ -252,11 +253,10 @@ private slots:
         QVERIFY(file.open(QIODevice::WriteOnly));
         file.write("{\n  \"type\": \"x\",\n  \"payload\": {\"n\": \"{{nope}}\"}\n}\n");
         file.close();
-        const CliResult result =
-            runCli({QStringLiteral("publish"), QStringLiteral("--kafka=127.0.0.1:1"),
-                    QStringLiteral("--redis=redis://127.0.0.1:1"), QStringLiteral("--template"),
-                    path},
-                   10'000);
+        const CliResult result = runCli(
+            {QStringLiteral("publish"), QStringLiteral("--kafka=127.0.0.1:1"),
+             QStringLiteral("--redis=redis://127.0.0.1:1"), QStringLiteral("--template"), path},
+            10'000);
         QCOMPARE(result.exitCode, 2);
         QVERIFY2(result.err.contains("line 3, column"), result.err.constData());
         QVERIFY2(result.err.contains("nope"), result.err.constData());

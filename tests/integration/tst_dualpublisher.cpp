@@ -211,7 +211,8 @@ private slots:
         QCOMPARE(phase, 2);
         // then it reconnects within 6 s of Redis' return
         QTRY_VERIFY_WITH_TIMEOUT(publisher->isRedisUp(), 6000);
-        QVERIFY2(sinceRestart.elapsed() < 6000, qPrintable(QString::number(sinceRestart.elapsed())));
+        QVERIFY2(sinceRestart.elapsed() < 6000,
+                 qPrintable(QString::number(sinceRestart.elapsed())));
         QTRY_COMPARE_WITH_TIMEOUT(log.byTicket.size(), 4000, 5000);
 
         // and every event reached Kafka; the notifications of the outage were
@@ -253,7 +254,8 @@ private slots:
             testing::kcatConsumeAll(box.kafkaBootstrap(), "events");
         QSet<QByteArray> ids;
         for (const testing::KafkaRecord &record : records)
-            ids.insert(QJsonDocument::fromJson(record.value)[QLatin1String("id")].toString().toUtf8());
+            ids.insert(
+                QJsonDocument::fromJson(record.value)[QLatin1String("id")].toString().toUtf8());
         QCOMPARE(records.size(), 6000);
         QCOMPARE(ids.size(), 6000);
     }
@@ -387,7 +389,8 @@ private slots:
         config.redisUrl = *redis::RedisUrl::parse(
             QStringLiteral("redis://:wrong@127.0.0.1:%1").arg(box.redis().port()), &error);
         QVERIFY(!startPublisher(box, config, &error));
-        QVERIFY2(error.contains(QLatin1String("AUTH")) || error.contains(QLatin1String("WRONGPASS")),
+        QVERIFY2(error.contains(QLatin1String("AUTH")) ||
+                     error.contains(QLatin1String("WRONGPASS")),
                  qPrintable(error));
         QVERIFY2(!error.contains(QLatin1String("wrong")), "the password leaked into the message");
         // and the right password works

@@ -93,9 +93,8 @@ private slots:
         QVERIFY(!box.kafka().isBrokerDown(2));
         QVERIFY(box.kafka().setBrokerRtt(-1, 50, &error));
         QVERIFY(!box.kafka().setBrokerRtt(1, -5, &error));
-        QVERIFY(box.kafka().pushRequestErrors(*sandbox::KafkaMockCluster::apiKeyByName(
-                                                  QStringLiteral("Produce")),
-                                              {6}, &error));
+        QVERIFY(box.kafka().pushRequestErrors(
+            *sandbox::KafkaMockCluster::apiKeyByName(QStringLiteral("Produce")), {6}, &error));
     }
 
     void namesOfApisAndErrors()

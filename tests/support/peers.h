@@ -72,16 +72,27 @@ inline QList<QByteArray> parseRedisCliCsv(const QByteArray &line)
                 if (c == '\\' && i < line.size()) {
                     const char e = line[i++];
                     switch (e) {
-                    case 'n': c = '\n'; break;
-                    case 'r': c = '\r'; break;
-                    case 't': c = '\t'; break;
-                    case 'a': c = '\a'; break;
-                    case 'b': c = '\b'; break;
+                    case 'n':
+                        c = '\n';
+                        break;
+                    case 'r':
+                        c = '\r';
+                        break;
+                    case 't':
+                        c = '\t';
+                        break;
+                    case 'a':
+                        c = '\a';
+                        break;
+                    case 'b':
+                        c = '\b';
+                        break;
                     case 'x':
                         c = static_cast<char>(line.mid(i, 2).toInt(nullptr, 16));
                         i += 2;
                         break;
-                    default: c = e;
+                    default:
+                        c = e;
                     }
                 }
                 field.append(c);

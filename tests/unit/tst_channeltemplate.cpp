@@ -43,18 +43,30 @@ private slots:
         QTest::addColumn<QString>("text");
         QTest::addColumn<QString>("why");
         QTest::newRow("empty") << QString() << "empty";
-        QTest::newRow("star") << "events:*:{source_id}" << "'*'";
-        QTest::newRow("question") << "events?:{source_id}" << "'?'";
-        QTest::newRow("bracket") << "events[1]:{source_id}" << "'['";
-        QTest::newRow("newline") << "events\n:{source_id}" << "newline";
-        QTest::newRow("space") << "my events:{source_id}" << "whitespace";
-        QTest::newRow("unknown placeholder") << "events:{user}" << "unknown placeholder {user}";
-        QTest::newRow("per-event channel") << "events:{id}" << "one channel per event";
-        QTest::newRow("unclosed") << "events:{source_id" << "without its '}'";
-        QTest::newRow("stray close") << "events}:{source_id}" << "without its '{'";
-        QTest::newRow("adjacent") << "events:{source_type}{source_id}" << "separated";
-        QTest::newRow("empty part") << "events::{source_id}" << "empty part";
-        QTest::newRow("trailing colon") << "events:{source_id}:" << "empty part";
+        QTest::newRow("star") << "events:*:{source_id}"
+                              << "'*'";
+        QTest::newRow("question") << "events?:{source_id}"
+                                  << "'?'";
+        QTest::newRow("bracket") << "events[1]:{source_id}"
+                                 << "'['";
+        QTest::newRow("newline") << "events\n:{source_id}"
+                                 << "newline";
+        QTest::newRow("space") << "my events:{source_id}"
+                               << "whitespace";
+        QTest::newRow("unknown placeholder") << "events:{user}"
+                                             << "unknown placeholder {user}";
+        QTest::newRow("per-event channel") << "events:{id}"
+                                           << "one channel per event";
+        QTest::newRow("unclosed") << "events:{source_id"
+                                  << "without its '}'";
+        QTest::newRow("stray close") << "events}:{source_id}"
+                                     << "without its '{'";
+        QTest::newRow("adjacent") << "events:{source_type}{source_id}"
+                                  << "separated";
+        QTest::newRow("empty part") << "events::{source_id}"
+                                    << "empty part";
+        QTest::newRow("trailing colon") << "events:{source_id}:"
+                                        << "empty part";
     }
     void badTemplatesAreRefused()
     {
@@ -70,8 +82,10 @@ private slots:
         QTest::addColumn<QByteArray>("sourceType");
         QTest::addColumn<QByteArray>("sourceId");
         QTest::addColumn<QString>("why");
-        QTest::newRow("empty source id") << QByteArray("user") << QByteArray() << "source_id is empty";
-        QTest::newRow("empty source type") << QByteArray() << QByteArray("x") << "source_type is empty";
+        QTest::newRow("empty source id")
+            << QByteArray("user") << QByteArray() << "source_id is empty";
+        QTest::newRow("empty source type")
+            << QByteArray() << QByteArray("x") << "source_type is empty";
         QTest::newRow("glob in id") << QByteArray("user") << QByteArray("a*b") << "'*'";
         QTest::newRow("bracket in id") << QByteArray("user") << QByteArray("a[1]") << "'['";
         QTest::newRow("newline in type") << QByteArray("us\ner") << QByteArray("x") << "newline";

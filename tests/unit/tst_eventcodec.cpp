@@ -27,8 +27,8 @@ private slots:
     {
         QTest::addColumn<QByteArray>("text");
         QTest::addColumn<qint64>("ms");
-        QTest::newRow("contract example") << QByteArray("2026-11-27T15:04:05.123Z")
-                                          << qint64(1'795'791'845'123);
+        QTest::newRow("contract example")
+            << QByteArray("2026-11-27T15:04:05.123Z") << qint64(1'795'791'845'123);
         QTest::newRow("epoch") << QByteArray("1970-01-01T00:00:00.000Z") << qint64(0);
         QTest::newRow("leap day") << QByteArray("2024-02-29T23:59:59.999Z")
                                   << qint64(1'709'251'199'999);
@@ -91,28 +91,38 @@ private slots:
         QTest::addColumn<QByteArray>("json");
         QTest::addColumn<QString>("field");
         QTest::addColumn<QString>("messagePart");
-        const QByteArray good = R"("type":"t","source_type":"s","source_id":"x","timestamp":"2026-11-27T15:04:05.123Z")";
+        const QByteArray good =
+            R"("type":"t","source_type":"s","source_id":"x","timestamp":"2026-11-27T15:04:05.123Z")";
         QTest::newRow("not json") << QByteArray("{\"id\": ") << QString() << "not valid JSON";
-        QTest::newRow("trailing garbage") << QByteArray("{\"id\":\"a\"} x") << QString() << "not valid JSON";
+        QTest::newRow("trailing garbage")
+            << QByteArray("{\"id\":\"a\"} x") << QString() << "not valid JSON";
         QTest::newRow("array root") << QByteArray("[1,2]") << QString() << "expected a JSON object";
-        QTest::newRow("invalid utf-8") << QByteArray("{\"id\":\"\xff\xfe\"," + good + "}")
-                                       << QString() << "not valid JSON";
-        QTest::newRow("raw control char") << QByteArray("{\"id\":\"a\x01\"," + good + "}")
-                                          << QString() << "not valid JSON";
-        QTest::newRow("escaped control char") << QByteArray("{\"id\":\"a\\u0007\"," + good + "}")
-                                              << "id" << "control character";
-        QTest::newRow("missing id") << QByteArray("{" + good + "}") << "id" << "missing";
-        QTest::newRow("empty id") << QByteArray("{\"id\":\"\"," + good + "}") << "id" << "empty";
+        QTest::newRow("invalid utf-8")
+            << QByteArray("{\"id\":\"\xff\xfe\"," + good + "}") << QString() << "not valid JSON";
+        QTest::newRow("raw control char")
+            << QByteArray("{\"id\":\"a\x01\"," + good + "}") << QString() << "not valid JSON";
+        QTest::newRow("escaped control char")
+            << QByteArray("{\"id\":\"a\\u0007\"," + good + "}") << "id"
+            << "control character";
+        QTest::newRow("missing id") << QByteArray("{" + good + "}") << "id"
+                                    << "missing";
+        QTest::newRow("empty id") << QByteArray("{\"id\":\"\"," + good + "}") << "id"
+                                  << "empty";
         QTest::newRow("id a number") << QByteArray("{\"id\":42," + good + "}") << "id"
                                      << "must be a string, got a number";
         QTest::newRow("source_id null")
-            << QByteArray(R"({"id":"a","type":"t","source_type":"s","source_id":null,"timestamp":"2026-11-27T15:04:05Z"})")
-            << "source_id" << "got null";
+            << QByteArray(
+                   R"({"id":"a","type":"t","source_type":"s","source_id":null,"timestamp":"2026-11-27T15:04:05Z"})")
+            << "source_id"
+            << "got null";
         QTest::newRow("bad timestamp")
-            << QByteArray(R"({"id":"a","type":"t","source_type":"s","source_id":"x","timestamp":"yesterday"})")
-            << "timestamp" << "ISO 8601";
-        QTest::newRow("payload an array") << QByteArray("{\"id\":\"a\"," + good + ",\"payload\":[1]}")
-                                          << "payload" << "must be an object";
+            << QByteArray(
+                   R"({"id":"a","type":"t","source_type":"s","source_id":"x","timestamp":"yesterday"})")
+            << "timestamp"
+            << "ISO 8601";
+        QTest::newRow("payload an array")
+            << QByteArray("{\"id\":\"a\"," + good + ",\"payload\":[1]}") << "payload"
+            << "must be an object";
         QTest::newRow("empty input") << QByteArray() << QString() << "not valid JSON";
     }
     void badEventsAreRefusedNamingTheField()

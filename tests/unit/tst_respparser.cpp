@@ -246,8 +246,8 @@ void TestRespParser::fastEncoderMatchesHiredis()
         if (argv.size() == 1)
             dualscope::redis::appendCommand(fast, {QByteArrayView(argv[0])});
         else
-            dualscope::redis::appendCommand(fast, {QByteArrayView(argv[0]), QByteArrayView(argv[1]),
-                                                   QByteArrayView(argv[2])});
+            dualscope::redis::appendCommand(
+                fast, {QByteArrayView(argv[0]), QByteArrayView(argv[1]), QByteArrayView(argv[2])});
         // Then the bytes are identical
         QCOMPARE(fast, "prefix" + viaHiredis);
     }
