@@ -31,7 +31,7 @@ constexpr int kTickMs = 50;
 // A full local queue is retried after polling this long for delivery reports.
 constexpr int kQueueFullPollMs = 10;
 
-LatencySummary summarize(const LatencyHistogram &histogram)
+LatencySummary summarize(const metrics::LatencyHistogram &histogram)
 {
     return {histogram.count(), histogram.percentile(50), histogram.percentile(90),
             histogram.percentile(99), histogram.max()};

@@ -4,7 +4,7 @@
 #include "event/channeltemplate.h"
 #include "event/event.h"
 #include "kafka/kafkaconfig.h"
-#include "publish/latencyhistogram.h"
+#include "metrics/latencyhistogram.h"
 #include "publish/notificationsender.h"
 #include "publish/publishoutcome.h"
 #include "redis/redisurl.h"
@@ -147,8 +147,8 @@ private:
     QList<PublishOutcome> m_outcomes; // batched until the next tick
 
     PublisherStats m_stats;
-    LatencyHistogram m_kafkaLatency;
-    LatencyHistogram m_redisLatency;
+    metrics::LatencyHistogram m_kafkaLatency;
+    metrics::LatencyHistogram m_redisLatency;
     qint64 m_skippedThisOutage = 0;
     qint64 m_outageStartNs = 0;
 };

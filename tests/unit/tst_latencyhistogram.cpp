@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-#include "publish/latencyhistogram.h"
+#include "metrics/latencyhistogram.h"
 
 #include <QTest>
 
-using dualscope::publish::LatencyHistogram;
+using dualscope::metrics::LatencyHistogram;
 
 class TestLatencyHistogram final : public QObject
 {

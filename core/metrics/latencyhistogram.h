@@ -4,7 +4,7 @@
 #include <QtGlobal>
 #include <array>
 
-namespace dualscope::publish {
+namespace dualscope::metrics {
 
 // Latency distribution in microseconds with bounded memory and O(1) recording.
 // Log-linear buckets: 16 sub-buckets per power of two, so any percentile is
@@ -40,4 +40,4 @@ private:
     qint64 m_min = 0;
 };
 
-} // namespace dualscope::publish
+} // namespace dualscope::metrics

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-#include "publish/latencyhistogram.h"
+#include "metrics/latencyhistogram.h"
 
 #include <algorithm>
 #include <bit>
 #include <cmath>
 
-namespace dualscope::publish {
+namespace dualscope::metrics {
 
 int LatencyHistogram::bucketOf(quint64 value)
 {
@@ -68,4 +68,4 @@ qint64 LatencyHistogram::percentile(double percent) const
     return m_max;
 }
 
-} // namespace dualscope::publish
+} // namespace dualscope::metrics
