@@ -314,12 +314,47 @@ void RedisConnection::onReadyRead()
     }
 }
 
+namespace {
+
+bool isPush(const RespReply &reply)
+{
+    if (reply.type != RespReply::Type::Array || reply.elements.isEmpty() ||
+        reply.elements.first().type != RespReply::Type::String)
+        return false;
+    const QByteArray &kind = reply.elements.first().text;
+    return kind == "message" || kind == "pmessage" || kind == "subscribe" || kind == "psubscribe" ||
+           kind == "unsubscribe" || kind == "punsubscribe" || kind == "pong";
+}
+
+} // namespace
+
+void RedisConnection::setPushHandler(PushHandler handler)
+{
+    m_pushHandler = std::move(handler);
+}
+
+bool RedisConnection::sendWithoutReply(const QList<QByteArray> &argv)
+{
+    if (m_state != State::Ready || argv.isEmpty() || !m_pushHandler)
+        return false;
+    const QByteArray bytes = formatCommand(argv);
+    if (m_socket->write(bytes) != bytes.size()) {
+        fail(RedisError::Kind::ConnectionLost, QStringLiteral("could not write to Redis at %1: %2")
+                                                   .arg(serverName(), m_socket->errorString()));
+        return false;
+    }
+    m_socket->flush();
+    return true;
+}
+
 void RedisConnection::dispatch(const RespReply &reply)
 {
+    if (m_pushHandler && m_state == State::Ready && isPush(reply)) {
+        m_pushHandler(reply);
+        return;
+    }
     if (m_pending.empty()) {
-        // Hook for pub/sub: once SUBSCRIBE exists, a subscribed connection routes replies
-        // that answer no command (["message", channel, payload], ["pmessage", ...]) to a
-        // push handler here. Until then an unsolicited reply means we lost the FIFO match.
+        // An unsolicited reply that is not a pub/sub push means we lost the FIFO match.
         fail(RedisError::Kind::ProtocolError,
              QStringLiteral("Redis at %1 sent a reply to no command (%2)")
                  .arg(serverName(), reply.toDebugString()));

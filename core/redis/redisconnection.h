@@ -107,6 +107,16 @@ public:
     // The hot path: bytes already encoded with appendCommand(), holding commandCount commands.
     bool sendRaw(QByteArray preformatted, int commandCount, ReplyHandler handler = {});
 
+    // Pub/sub. Owner thread, before start(). With a push handler the connection
+    // may be put in subscribed mode: replies that are pub/sub pushes (arrays headed
+    // "message", "pmessage", "subscribe", "psubscribe", "unsubscribe", "punsubscribe",
+    // "pong") go to the handler instead of the command FIFO.
+    using PushHandler = std::function<void(const RespReply &)>;
+    void setPushHandler(PushHandler handler);
+    // Owner thread, Ready only. For commands answered by pushes (SUBSCRIBE,
+    // PSUBSCRIBE, their UN- forms, PING in subscribed mode): nothing waits for a reply.
+    bool sendWithoutReply(const QList<QByteArray> &argv);
+
 Q_SIGNALS:
     void stateChanged(dualscope::redis::RedisConnection::State state);
     // The handshake succeeded: commands may be sent.
@@ -165,6 +175,7 @@ private:
     quint64 m_generation = 0;
     // The first bytes of the handshake answer, to tell the user what answered instead.
     QByteArray m_handshakeSample;
+    PushHandler m_pushHandler;
 };
 
 } // namespace dualscope::redis

@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: MIT
+#include "redis/redismonitor.h"
+
+#include <QDateTime>
+#include <QTimer>
+#include <chrono>
+
+namespace dualscope::redis {
+
+namespace {
+
+qint64 monotonicNs()
+{
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+} // namespace
+
+bool validatePattern(const QByteArray &pattern, QString *error)
+{
+    auto refuse = [&](const QString &why) {
+        if (error)
+            *error =
+                QStringLiteral("pattern '%1' is refused: %2").arg(QString::fromUtf8(pattern), why);
+        return false;
+    };
+    if (pattern.isEmpty())
+        return refuse(QStringLiteral("it is empty"));
+    bool inClass = false;
+    for (qsizetype i = 0; i < pattern.size(); ++i) {
+        const auto c = static_cast<unsigned char>(pattern[i]);
+        if (c <= 0x20 || c == 0x7f)
+            return refuse(QStringLiteral("it contains whitespace or a control character"));
+        if (c == '\\') {
+            ++i; // an escaped character is literal
+            continue;
+        }
+        if (c == '[')
+            inClass = true;
+        else if (c == ']')
+            inClass = false;
+    }
+    if (inClass)
+        return refuse(QStringLiteral("a '[' is never closed"));
+    return true;
+}
+
+RedisMonitor::RedisMonitor(Options options, QObject *parent)
+    : QObject(parent), m_options(std::move(options))
+{
+}
+
+RedisMonitor::~RedisMonitor() = default;
+
+void RedisMonitor::start()
+{
+    if (m_connection)
+        return;
+    m_connection = new RedisConnection(m_options.connection, this);
+    m_connection->setPushHandler([this](const RespReply &reply) { onPush(reply); });
+    connect(m_connection, &RedisConnection::ready, this, &RedisMonitor::onReady);
+    connect(m_connection, &RedisConnection::errorOccurred, this, &RedisMonitor::onError);
+    m_flushTimer = new QTimer(this);
+    m_flushTimer->setInterval(m_options.batchIntervalMs);
+    connect(m_flushTimer, &QTimer::timeout, this, &RedisMonitor::flush);
+    m_flushTimer->start();
+    if (m_options.activeChannelPollMs > 0) {
+        m_control = new RedisConnection(m_options.connection, this);
+        m_pollTimer = new QTimer(this);
+        m_pollTimer->setInterval(m_options.activeChannelPollMs);
+        connect(m_pollTimer, &QTimer::timeout, this, &RedisMonitor::pollActiveChannels);
+        m_pollTimer->start();
+        m_control->start();
+    }
+    m_lastRateNs = monotonicNs();
+    m_connection->start();
+}
+
+void RedisMonitor::stop()
+{
+    flush();
+    if (m_flushTimer)
+        m_flushTimer->stop();
+    if (m_pollTimer)
+        m_pollTimer->stop();
+    if (m_connection)
+        m_connection->stop();
+    if (m_control)
+        m_control->stop();
+    m_up = false;
+}
+
+bool RedisMonitor::subscribe(const QByteArray &name, bool isPattern, QString *error)
+{
+    if (isPattern && !validatePattern(name, error))
+        return false;
+    if (!isPattern && name.isEmpty()) {
+        if (error)
+            *error = QStringLiteral("a channel name must not be empty");
+        return false;
+    }
+    Subscription &subscription = (isPattern ? m_patterns : m_channels)[name];
+    if (subscription.consumers++ == 0)
+        sendSubscribe(name, isPattern, true);
+    return true;
+}
+
+void RedisMonitor::unsubscribe(const QByteArray &name, bool isPattern)
+{
+    QHash<QByteArray, Subscription> &map = isPattern ? m_patterns : m_channels;
+    const auto it = map.find(name);
+    if (it == map.end())
+        return;
+    if (--it->consumers > 0)
+        return;
+    map.erase(it);
+    sendSubscribe(name, isPattern, false);
+}
+
+void RedisMonitor::sendSubscribe(const QByteArray &name, bool isPattern, bool subscribe)
+{
+    if (!m_up)
+        return; // onReady() subscribes to everything in the maps
+    static const QByteArray verbs[2][2] = {{"UNSUBSCRIBE", "PUNSUBSCRIBE"},
+                                           {"SUBSCRIBE", "PSUBSCRIBE"}};
+    m_connection->sendWithoutReply({verbs[subscribe][isPattern], name});
+}
+
+bool RedisMonitor::isFullySubscribed() const
+{
+    if (!m_up)
+        return false;
+    for (const Subscription &s : m_patterns) {
+        if (!s.confirmed)
+            return false;
+    }
+    for (const Subscription &s : m_channels) {
+        if (!s.confirmed)
+            return false;
+    }
+    return true;
+}
+
+void RedisMonitor::onReady()
+{
+    m_up = true;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    if (m_everUp && !m_outages.isEmpty() && m_outages.last().endMs < 0) {
+        m_outages.last().endMs = now;
+        emit outageEnded(m_outages.last());
+    }
+    m_everUp = true;
+    m_wasFullySubscribed = false;
+    for (auto it = m_patterns.begin(); it != m_patterns.end(); ++it) {
+        it->confirmed = false;
+        sendSubscribe(it.key(), true, true);
+    }
+    for (auto it = m_channels.begin(); it != m_channels.end(); ++it) {
+        it->confirmed = false;
+        sendSubscribe(it.key(), false, true);
+    }
+    if (m_patterns.isEmpty() && m_channels.isEmpty()) {
+        m_wasFullySubscribed = true;
+        emit subscribed();
+    }
+}
+
+void RedisMonitor::onError(const RedisError &error)
+{
+    if (!m_everUp) {
+        // Nothing was ever watched: the configuration is wrong, not the network.
+        m_connection->stop();
+        emit startFailed(error.message);
+        return;
+    }
+    if (!m_up)
+        return; // already in an outage; reconnect attempts fail quietly
+    m_up = false;
+    flush();
+    SubscriptionOutage outage;
+    outage.startMs = QDateTime::currentMSecsSinceEpoch();
+    outage.kind = error.kind;
+    outage.cause = error.message;
+    outage.closedByServer = error.kind == RedisError::Kind::ServerClosed;
+    m_outages.append(outage);
+    emit outageStarted(outage);
+}
+
+void RedisMonitor::onPush(const RespReply &reply)
+{
+    const QList<RespReply> &parts = reply.elements;
+    const QByteArray &kind = parts.first().text;
+    if (kind == "pmessage" && parts.size() == 4) {
+        recordMessage(parts[2].text, parts[1].text, parts[3].text);
+    } else if (kind == "message" && parts.size() == 3) {
+        recordMessage(parts[1].text, QByteArray(), parts[2].text);
+    } else if ((kind == "psubscribe" || kind == "subscribe") && parts.size() >= 2) {
+        QHash<QByteArray, Subscription> &map = kind == "psubscribe" ? m_patterns : m_channels;
+        const auto it = map.find(parts[1].text);
+        if (it != map.end())
+            it->confirmed = true;
+        if (!m_wasFullySubscribed && isFullySubscribed()) {
+            m_wasFullySubscribed = true;
+            emit subscribed();
+        }
+    }
+    // unsubscribe confirmations and pongs need no action.
+}
+
+void RedisMonitor::recordMessage(QByteArray channel, QByteArray pattern, QByteArray payload)
+{
+    ++m_received;
+    const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
+    auto stats = m_stats.find(channel);
+    if (stats == m_stats.end()) {
+        if (m_stats.size() < m_options.maxTrackedChannels)
+            stats = m_stats.insert(channel, ChannelStats{channel, 0, 0, 0, 0});
+        else
+            ++m_droppedChannelStats;
+    }
+    if (stats != m_stats.end()) {
+        ++stats->messages;
+        stats->bytes += payload.size();
+        stats->lastReceivedMs = nowMs;
+    }
+    if (m_buffer.size() >= m_options.bufferLimit) {
+        ++m_dropped;
+        return;
+    }
+    m_buffer.append(PubSubMessage{std::move(channel), std::move(pattern), std::move(payload), nowMs,
+                                  monotonicNs()});
+}
+
+void RedisMonitor::flush()
+{
+    if (!m_buffer.isEmpty()) {
+        emit messages(m_buffer);
+        m_buffer.clear();
+    }
+    // Rates over the last whole second, refreshed once a second.
+    const qint64 now = monotonicNs();
+    if (now - m_lastRateNs >= 1'000'000'000) {
+        const double seconds = (now - m_lastRateNs) / 1e9;
+        for (auto it = m_stats.begin(); it != m_stats.end(); ++it) {
+            qint64 &before = m_countAtLastSecond[it.key()];
+            it->messagesPerSecond = (it->messages - before) / seconds;
+            before = it->messages;
+        }
+        m_lastRateNs = now;
+    }
+    if (m_dropped != m_reportedDropped) {
+        m_reportedDropped = m_dropped;
+        emit droppedMessagesChanged(m_dropped);
+    }
+}
+
+QList<ChannelStats> RedisMonitor::channelStats() const
+{
+    return m_stats.values();
+}
+
+void RedisMonitor::pollActiveChannels()
+{
+    if (!m_control || m_control->state() != RedisConnection::State::Ready)
+        return;
+    // CHANNELS, then NUMSUB for what it listed, then NUMPAT: one pipeline each step.
+    m_control->send({"PUBSUB", "CHANNELS"}, [this](const RespReply &channels) {
+        if (channels.type != RespReply::Type::Array)
+            return;
+        QList<QByteArray> argv{"PUBSUB", "NUMSUB"};
+        for (const RespReply &channel : channels.elements)
+            argv.append(channel.text);
+        m_control->send(argv, [this](const RespReply &numsub) {
+            auto active = std::make_shared<ActiveChannels>();
+            for (qsizetype i = 0; i + 1 < numsub.elements.size(); i += 2)
+                active->channels.append({numsub.elements[i].text, numsub.elements[i + 1].integer});
+            m_control->send({"PUBSUB", "NUMPAT"}, [this, active](const RespReply &numpat) {
+                active->patternSubscriptions = numpat.integer;
+                emit activeChannelsPolled(*active);
+            });
+        });
+    });
+}
+
+} // namespace dualscope::redis

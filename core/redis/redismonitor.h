@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "redis/redisconnection.h"
+
+#include <QHash>
+#include <QList>
+#include <QObject>
+#include <optional>
+
+class QTimer;
+
+namespace dualscope::redis {
+
+// One message received on a subscription.
+struct PubSubMessage
+{
+    QByteArray channel;
+    QByteArray pattern; // empty for an exact-channel subscription
+    QByteArray payload;
+    qint64 receivedMs = 0;     // wall clock, ms since the epoch (compared with Kafka time)
+    qint64 receivedMonoNs = 0; // monotonic, for rates and intervals
+};
+
+struct ChannelStats
+{
+    QByteArray channel;
+    qint64 messages = 0;
+    qint64 bytes = 0;
+    double messagesPerSecond = 0; // over the last second
+    qint64 lastReceivedMs = 0;
+};
+
+// What PUBSUB CHANNELS / NUMSUB / NUMPAT say about the server, polled on a second
+// connection.
+struct ActiveChannels
+{
+    QList<std::pair<QByteArray, qint64>> channels; // channel, subscribers
+    qint64 patternSubscriptions = 0;               // NUMPAT, server-wide
+};
+
+// A period when our own subscription was down: the checker cannot judge what
+// fell into it.
+struct SubscriptionOutage
+{
+    qint64 startMs = 0;
+    qint64 endMs = -1; // -1 while still down
+    RedisError::Kind kind = RedisError::Kind::ConnectionLost;
+    QString cause;
+    // The server closed the connection (CLIENT KILL, shutdown, or the pubsub output
+    // buffer limit when we fall behind), as opposed to a network error.
+    bool closedByServer = false;
+};
+
+// Refuses what Redis would take but that cannot be what the user meant: empty,
+// whitespace or control characters, an unclosed '['.
+bool validatePattern(const QByteArray &pattern, QString *error);
+
+// Watches Redis Pub/Sub: pattern and exact-channel subscriptions, added and removed
+// live, one server subscription per pattern however many consumers want it (they
+// share the batches of messages(), each taking the patterns it asked for).
+// Reconnects with backoff, resubscribes, and records each outage. Memory is
+// bounded: messages wait for the next batch in a buffer of bufferLimit, and what
+// does not fit is dropped and counted.
+//
+// Threading: move to a worker thread, then invoke start() there; every method on
+// that thread (queued from elsewhere). Signals are emitted on that thread.
+class RedisMonitor final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(RedisMonitor)
+
+public:
+    struct Options
+    {
+        RedisConnection::Options connection;
+        // Batches reach consumers at most this often (STYLE.md: never one signal
+        // per message).
+        int batchIntervalMs = 50;
+        qsizetype bufferLimit = 200'000;
+        // Per-channel counters kept at most for this many channels; more are
+        // counted under droppedChannelStats.
+        int maxTrackedChannels = 10'000;
+        // 0 = no PUBSUB polling (no second connection).
+        int activeChannelPollMs = 0;
+    };
+
+    explicit RedisMonitor(Options options, QObject *parent = nullptr);
+    ~RedisMonitor() override;
+
+    void start();
+    void stop();
+
+    // Reference-counted: the server subscription is made by the first call and
+    // removed by the last unsubscribe. False (and *error) for a malformed pattern.
+    bool subscribe(const QByteArray &name, bool isPattern, QString *error = nullptr);
+    void unsubscribe(const QByteArray &name, bool isPattern);
+
+    bool isUp() const { return m_up; }
+    // Every requested subscription is confirmed by the server.
+    bool isFullySubscribed() const;
+    QList<SubscriptionOutage> outages() const { return m_outages; }
+    qint64 droppedMessages() const { return m_dropped; }
+    qint64 receivedMessages() const { return m_received; }
+    QList<ChannelStats> channelStats() const;
+
+signals:
+    void messages(const QList<dualscope::redis::PubSubMessage> &batch);
+    // All subscriptions confirmed (after start, after each reconnect, after a change).
+    void subscribed();
+    void outageStarted(const dualscope::redis::SubscriptionOutage &outage);
+    void outageEnded(const dualscope::redis::SubscriptionOutage &outage);
+    void activeChannelsPolled(const dualscope::redis::ActiveChannels &active);
+    // The first connection failed (wrong address, password, ...): nothing to watch.
+    void startFailed(const QString &error);
+    void droppedMessagesChanged(qint64 total);
+
+private:
+    struct Subscription
+    {
+        int consumers = 0;
+        bool confirmed = false;
+    };
+
+    void onPush(const RespReply &reply);
+    void onReady();
+    void onError(const RedisError &error);
+    void flush();
+    void sendSubscribe(const QByteArray &name, bool isPattern, bool subscribe);
+    void pollActiveChannels();
+    void recordMessage(QByteArray channel, QByteArray pattern, QByteArray payload);
+
+    Options m_options;
+    RedisConnection *m_connection = nullptr;
+    RedisConnection *m_control = nullptr;
+    QTimer *m_flushTimer = nullptr;
+    QTimer *m_pollTimer = nullptr;
+    QHash<QByteArray, Subscription> m_patterns;
+    QHash<QByteArray, Subscription> m_channels;
+    QList<PubSubMessage> m_buffer;
+    QHash<QByteArray, ChannelStats> m_stats;
+    QHash<QByteArray, qint64> m_countAtLastSecond;
+    qint64 m_lastRateNs = 0;
+    QList<SubscriptionOutage> m_outages;
+    bool m_up = false;
+    bool m_everUp = false;
+    bool m_wasFullySubscribed = false;
+    qint64 m_dropped = 0;
+    qint64 m_reportedDropped = 0;
+    qint64 m_droppedChannelStats = 0;
+    qint64 m_received = 0;
+};
+
+} // namespace dualscope::redis
+
+Q_DECLARE_METATYPE(dualscope::redis::PubSubMessage)
+Q_DECLARE_METATYPE(dualscope::redis::SubscriptionOutage)
+Q_DECLARE_METATYPE(dualscope::redis::ActiveChannels)
