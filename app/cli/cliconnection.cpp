@@ -27,7 +27,26 @@ void addConnectionOptions(QCommandLineParser &parser)
                       QStringLiteral("key=value")});
 }
 
-bool resolveConnection(const QCommandLineParser &parser, Connection *connection, QString *error)
+void addPatternOption(QCommandLineParser &parser)
+{
+    parser.addOption({QStringLiteral("pattern"),
+                      QStringLiteral("Redis pattern to subscribe to (repeatable; default "
+                                     "events:*)."),
+                      QStringLiteral("PATTERN")});
+}
+
+QList<QByteArray> patternsFrom(const QCommandLineParser &parser)
+{
+    QList<QByteArray> patterns;
+    for (const QString &pattern : parser.values(QStringLiteral("pattern")))
+        patterns.append(pattern.toUtf8());
+    if (patterns.isEmpty())
+        patterns.append(QByteArrayLiteral("events:*"));
+    return patterns;
+}
+
+bool resolveConnection(const QCommandLineParser &parser, Connection *connection, QString *error,
+                       int need)
 {
     const QString sandboxHint = QStringLiteral(
         " For a sandbox, run `dualscope-cli sandbox` in another terminal and pass the "
@@ -36,7 +55,7 @@ bool resolveConnection(const QCommandLineParser &parser, Connection *connection,
     QString kafka = parser.value(QStringLiteral("kafka"));
     if (kafka.isEmpty())
         kafka = qEnvironmentVariable("DUALSCOPE_KAFKA");
-    if (kafka.isEmpty()) {
+    if (kafka.isEmpty() && (need & NeedKafka)) {
         *error =
             QStringLiteral("no Kafka given: pass --kafka or set DUALSCOPE_KAFKA.") + sandboxHint;
         return false;
@@ -44,19 +63,21 @@ bool resolveConnection(const QCommandLineParser &parser, Connection *connection,
     QString redisText = parser.value(QStringLiteral("redis"));
     if (redisText.isEmpty())
         redisText = qEnvironmentVariable("DUALSCOPE_REDIS");
-    if (redisText.isEmpty()) {
+    if (redisText.isEmpty() && (need & NeedRedis)) {
         *error =
             QStringLiteral("no Redis given: pass --redis or set DUALSCOPE_REDIS.") + sandboxHint;
         return false;
     }
-    QString urlError;
-    const std::optional<redis::RedisUrl> url = redis::RedisUrl::parse(redisText, &urlError);
-    if (!url) {
-        *error = urlError;
-        return false;
+    if (!redisText.isEmpty()) {
+        QString urlError;
+        const std::optional<redis::RedisUrl> url = redis::RedisUrl::parse(redisText, &urlError);
+        if (!url) {
+            *error = urlError;
+            return false;
+        }
+        connection->redisUrl = *url;
     }
     connection->kafkaBootstrap = kafka.toUtf8();
-    connection->redisUrl = *url;
     connection->topic = parser.value(QStringLiteral("topic")).toUtf8();
     if (connection->topic.isEmpty()) {
         *error = QStringLiteral("--topic must not be empty");

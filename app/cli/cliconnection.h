@@ -22,9 +22,14 @@ struct Connection
 };
 
 void addConnectionOptions(QCommandLineParser &parser);
-// Both Kafka and Redis are required; when one is missing the error says how to
-// get a sandbox.
-bool resolveConnection(const QCommandLineParser &parser, Connection *connection, QString *error);
+// --pattern (repeatable; default: the channel template's pattern, events:*).
+void addPatternOption(QCommandLineParser &parser);
+QList<QByteArray> patternsFrom(const QCommandLineParser &parser);
+
+enum Need { NeedKafka = 1, NeedRedis = 2, NeedBoth = 3 };
+// When a needed peer is missing the error says how to get a sandbox.
+bool resolveConnection(const QCommandLineParser &parser, Connection *connection, QString *error,
+                       int need = NeedBoth);
 
 // Parses the subcommand's arguments; prints help (exit 0) or a usage error (exit 2).
 // Returns false with *exitCode set when the caller must exit.

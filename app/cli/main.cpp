@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "benchcommand.h"
+#include "checkcommand.h"
 #include "cliconnection.h"
 #include "publishcommand.h"
 #include "sandboxcommand.h"
+#include "tailcommand.h"
 
 #include <QCoreApplication>
 #include <QTextStream>
@@ -16,6 +18,8 @@ const char kUsage[] =
     "  sandbox   run an embedded Kafka (mock cluster) and a redis-server; print their "
     "addresses\n"
     "  publish   publish events to Kafka and their notifications to Redis\n"
+    "  check     reconcile Kafka and Redis: matched, missing, orphan, ... (exit 0/1/2)\n"
+    "  tail      print Redis messages or Kafka records as JSON lines: tail redis|kafka\n"
     "  bench     measure: bench publish\n"
     "\n"
     "common options: --kafka BOOTSTRAP  --redis redis://[user:pass@]host:port[/db]\n"
@@ -38,6 +42,10 @@ int main(int argc, char *argv[])
         return runSandboxCommand(arguments);
     if (command == QLatin1String("publish"))
         return runPublishCommand(arguments);
+    if (command == QLatin1String("check"))
+        return runCheckCommand(arguments);
+    if (command == QLatin1String("tail"))
+        return runTailCommand(arguments);
     if (command == QLatin1String("bench"))
         return runBenchCommand(arguments);
     if (command == QLatin1String("--help") || command == QLatin1String("-h")) {

@@ -146,11 +146,6 @@ bool RedisMonitor::isFullySubscribed() const
 void RedisMonitor::onReady()
 {
     m_up = true;
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    if (m_everUp && !m_outages.isEmpty() && m_outages.last().endMs < 0) {
-        m_outages.last().endMs = now;
-        emit outageEnded(m_outages.last());
-    }
     m_everUp = true;
     m_wasFullySubscribed = false;
     for (auto it = m_patterns.begin(); it != m_patterns.end(); ++it) {
@@ -161,10 +156,20 @@ void RedisMonitor::onReady()
         it->confirmed = false;
         sendSubscribe(it.key(), false, true);
     }
-    if (m_patterns.isEmpty() && m_channels.isEmpty()) {
-        m_wasFullySubscribed = true;
-        emit subscribed();
+    if (m_patterns.isEmpty() && m_channels.isEmpty())
+        onFullySubscribed();
+}
+
+void RedisMonitor::onFullySubscribed()
+{
+    m_wasFullySubscribed = true;
+    // The outage ends when messages can reach us again: at the confirmation of the
+    // last subscription, not at the reconnect before it.
+    if (!m_outages.isEmpty() && m_outages.last().endMs < 0) {
+        m_outages.last().endMs = QDateTime::currentMSecsSinceEpoch();
+        emit outageEnded(m_outages.last());
     }
+    emit subscribed();
 }
 
 void RedisMonitor::onError(const RedisError &error)
@@ -201,10 +206,8 @@ void RedisMonitor::onPush(const RespReply &reply)
         const auto it = map.find(parts[1].text);
         if (it != map.end())
             it->confirmed = true;
-        if (!m_wasFullySubscribed && isFullySubscribed()) {
-            m_wasFullySubscribed = true;
-            emit subscribed();
-        }
+        if (!m_wasFullySubscribed && isFullySubscribed())
+            onFullySubscribed();
     }
     // unsubscribe confirmations and pongs need no action.
 }

@@ -106,7 +106,8 @@ public:
 
 signals:
     void messages(const QList<dualscope::redis::PubSubMessage> &batch);
-    // All subscriptions confirmed (after start, after each reconnect, after a change).
+    // All subscriptions confirmed (after start, after each reconnect, after a change);
+    // after a reconnect, outageEnded() comes first.
     void subscribed();
     void outageStarted(const dualscope::redis::SubscriptionOutage &outage);
     void outageEnded(const dualscope::redis::SubscriptionOutage &outage);
@@ -124,6 +125,7 @@ private:
 
     void onPush(const RespReply &reply);
     void onReady();
+    void onFullySubscribed();
     void onError(const RedisError &error);
     void flush();
     void sendSubscribe(const QByteArray &name, bool isPattern, bool subscribe);

@@ -3,8 +3,10 @@
 
 #include "kafka/kafkaconfig.h"
 
+#include <chrono>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
+#include <thread>
 
 namespace dualscope::sandbox {
 
@@ -23,6 +25,11 @@ constexpr ApiName kApiNames[] = {
     {"Heartbeat", 12},      {"LeaveGroup", 13}, {"SyncGroup", 14},       {"ApiVersions", 18},
     {"InitProducerId", 22},
 };
+
+// Time for produce requests already sent to a broker losing its leadership to be
+// answered before its connections are cut (loopback round trips are sub-millisecond;
+// this leaves room for a loaded machine).
+constexpr int kLeaderMoveSettleMs = 200;
 
 bool fail(QString *error, const QString &message)
 {
@@ -111,17 +118,23 @@ bool KafkaMockCluster::setBrokerDown(int brokerId, bool down, QString *error)
         return fail(
             error,
             QStringLiteral("no broker %1: the brokers are 1..%2").arg(brokerId).arg(m_brokerCount));
+    if (down && !m_downBrokers.contains(brokerId)) {
+        // A controlled shutdown, as a real broker does it: leadership moves first
+        // (the mock does not elect leaders by itself, so we do what the controller
+        // would), requests in flight are answered, then the broker goes. Cutting
+        // connections with produce requests in flight would make the producer retry
+        // them, and librdkafka 2.0.2's mock does not check idempotent sequence
+        // numbers, so it would store those batches twice where a real cluster would not.
+        m_downBrokers.append(brokerId);
+        reassignLeaders();
+        std::this_thread::sleep_for(std::chrono::milliseconds(kLeaderMoveSettleMs));
+    }
     const rd_kafka_resp_err_t err = down ? rd_kafka_mock_broker_set_down(m_cluster, brokerId)
                                          : rd_kafka_mock_broker_set_up(m_cluster, brokerId);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
         return fail(error, QString::fromUtf8(rd_kafka_err2str(err)));
-    if (down && !m_downBrokers.contains(brokerId))
-        m_downBrokers.append(brokerId);
     if (!down)
         m_downBrokers.removeAll(brokerId);
-    // The mock does not elect leaders by itself; do what the controller would.
-    if (down)
-        reassignLeaders();
     return true;
 }
 

@@ -38,9 +38,10 @@ public:
     bool createTopic(const QByteArray &topic, int partitions, int replicationFactor,
                      QString *error);
 
-    // Fault injection. Broker ids are 1..brokerCount. A broker taken down stops
-    // accepting connections; the partitions it led move to the brokers still up,
-    // as a replicated cluster would elect new leaders.
+    // Fault injection. Broker ids are 1..brokerCount. A broker taken down goes as in
+    // a controlled shutdown: the partitions it led move to the brokers still up, as
+    // a replicated cluster would elect new leaders, then (after 200 ms, blocking)
+    // it stops accepting connections.
     bool setBrokerDown(int brokerId, bool down, QString *error);
     bool isBrokerDown(int brokerId) const;
     // Added round-trip time for every request a broker answers; -1 = all brokers.

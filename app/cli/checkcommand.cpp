@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: MIT
+#include "checkcommand.h"
+
+#include "check/checksession.h"
+#include "cliconnection.h"
+#include "event/event.h"
+#include "signalwatcher.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QFile>
+#include <QSaveFile>
+#include <QTextStream>
+#include <QThread>
+
+namespace dualscope::cli {
+
+namespace {
+
+bool writeFile(const QString &path, const QByteArray &bytes, QString *error)
+{
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
+        *error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
+        return false;
+    }
+    return true;
+}
+
+// --from: end, beginning, an ISO 8601 time, or milliseconds since the epoch.
+bool readFrom(const QString &text, check::CheckConfig *config, QString *error)
+{
+    if (text.isEmpty() || text == QLatin1String("end")) {
+        config->from = check::CheckConfig::From::End;
+        return true;
+    }
+    if (text == QLatin1String("beginning")) {
+        config->from = check::CheckConfig::From::Beginning;
+        return true;
+    }
+    qint64 ms = 0;
+    bool isNumber = false;
+    const qint64 number = text.toLongLong(&isNumber);
+    if (isNumber)
+        ms = number;
+    else if (!event::parseTimestamp(text.toUtf8(), &ms)) {
+        *error = QStringLiteral("--from takes end, beginning, an ISO 8601 time "
+                                "(2026-11-27T15:04:05Z) or epoch milliseconds, got '%1'")
+                     .arg(text);
+        return false;
+    }
+    config->from = check::CheckConfig::From::Timestamp;
+    config->fromTimestampMs = ms;
+    return true;
+}
+
+struct MappingOption
+{
+    const char *name;
+    QByteArray gap::FieldMapping::*field;
+};
+const MappingOption kMappingOptions[] = {
+    {"id-pointer", &gap::FieldMapping::kafkaId},
+    {"type-pointer", &gap::FieldMapping::kafkaType},
+    {"source-type-pointer", &gap::FieldMapping::kafkaSourceType},
+    {"source-id-pointer", &gap::FieldMapping::kafkaSourceId},
+    {"notification-id-pointer", &gap::FieldMapping::notificationId},
+    {"notification-type-pointer", &gap::FieldMapping::notificationType},
+    {"notification-source-id-pointer", &gap::FieldMapping::notificationSourceId},
+};
+
+void printSummary(const check::CheckResult &result)
+{
+    const gap::GapCounts &c = result.counts;
+    QTextStream out(stdout);
+    out << "kafka records " << c.kafkaRecords << ", redis notifications " << c.redisNotifications
+        << "; matched " << c.matched << ", missing " << c.missing << ", orphan " << c.orphan
+        << ", wrong_channel " << c.wrongChannel << ", duplicate " << c.duplicate << ", late "
+        << c.late << ", oversized " << c.oversized << ", unparseable " << c.unparseable
+        << ", unobserved " << c.unobserved << Qt::endl;
+    out << "latency p50 " << result.latency.percentile(50) / 1000.0 << " ms, p99 "
+        << result.latency.percentile(99) / 1000.0 << " ms, max " << result.latency.max() / 1000.0
+        << " ms" << Qt::endl;
+    if (!result.window.outages.isEmpty())
+        out << "redis subscription outages: " << result.window.outages.size() << Qt::endl;
+    if (result.gapsNotListed > 0)
+        out << "gaps not listed in the report (over the limit): " << result.gapsNotListed
+            << Qt::endl;
+    out << (c.gapTotal() == 0 ? "no gaps" : "gaps found") << Qt::endl;
+}
+
+} // namespace
+
+int runCheckCommand(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Reconciles the two streams: tails the Kafka topic, subscribes to the Redis patterns, "
+        "matches by event id and reports matched, missing, orphan, wrong_channel, duplicate, "
+        "late, oversized, unparseable and unobserved. Prints READY once subscribed and "
+        "positioned. Exit 0: no gaps, 1: gaps, 2: error."));
+    addConnectionOptions(parser);
+    addPatternOption(parser);
+    parser.addOption(
+        {QStringLiteral("duration"), QStringLiteral("Watch for S seconds."), QStringLiteral("S")});
+    parser.addOption({QStringLiteral("until-idle"),
+                      QStringLiteral("Stop once neither stream carried anything for S seconds."),
+                      QStringLiteral("S")});
+    parser.addOption({QStringLiteral("from"),
+                      QStringLiteral("Where the Kafka tail starts: end (default), beginning, or "
+                                     "a time (ISO 8601 or epoch ms)."),
+                      QStringLiteral("WHERE"), QStringLiteral("end")});
+    parser.addOption({QStringLiteral("grace-ms"),
+                      QStringLiteral("How long a notification may take (default 2000)."),
+                      QStringLiteral("MS"), QStringLiteral("2000")});
+    parser.addOption({QStringLiteral("late-ms"),
+                      QStringLiteral("Latency above which a match is late (default 1000)."),
+                      QStringLiteral("MS"), QStringLiteral("1000")});
+    parser.addOption({QStringLiteral("max-notification-bytes"),
+                      QStringLiteral("Size above which a notification is oversized (default "
+                                     "1024)."),
+                      QStringLiteral("N"), QStringLiteral("1024")});
+    parser.addOption(
+        {QStringLiteral("channel-template"),
+         QStringLiteral("Expected channel (default events:{source_type}:{source_id})."),
+         QStringLiteral("TEMPLATE")});
+    for (const MappingOption &option : kMappingOptions)
+        parser.addOption({QLatin1String(option.name),
+                          QStringLiteral("JSON pointer of the field (RFC 6901)."),
+                          QStringLiteral("POINTER")});
+    parser.addOption({QStringLiteral("report"), QStringLiteral("Write the JSON report here."),
+                      QStringLiteral("FILE.json")});
+    parser.addOption({QStringLiteral("junit"), QStringLiteral("Write a JUnit report here."),
+                      QStringLiteral("FILE.xml")});
+    int exitCode = ExitOk;
+    if (!parseOrExit(parser, arguments, &exitCode))
+        return exitCode;
+
+    check::CheckConfig config;
+    Connection connection;
+    QString error;
+    double duration = 0, untilIdle = 0;
+    qint64 grace = 2000, late = 1000, maxBytes = 1024;
+    if (!resolveConnection(parser, &connection, &error) ||
+        !readNumber(parser, QStringLiteral("duration"), 0.001, &duration, &error) ||
+        !readNumber(parser, QStringLiteral("until-idle"), 0.001, &untilIdle, &error) ||
+        !readCount(parser, QStringLiteral("grace-ms"), 1, &grace, &error) ||
+        !readCount(parser, QStringLiteral("late-ms"), 0, &late, &error) ||
+        !readCount(parser, QStringLiteral("max-notification-bytes"), 1, &maxBytes, &error) ||
+        !readFrom(parser.value(QStringLiteral("from")), &config, &error)) {
+        printError(error);
+        return ExitError;
+    }
+    config.kafkaBootstrap = connection.kafkaBootstrap;
+    config.kafkaProperties = connection.kafkaProperties;
+    config.topic = connection.topic;
+    config.redisUrl = connection.redisUrl;
+    config.patterns = patternsFrom(parser);
+    config.durationMs = qint64(duration * 1000);
+    config.untilIdleMs = qint64(untilIdle * 1000);
+    config.detector.graceMs = grace;
+    config.detector.lateMs = late;
+    config.detector.maxNotificationBytes = maxBytes;
+    if (parser.isSet(QStringLiteral("channel-template"))) {
+        const auto channelTemplate =
+            event::ChannelTemplate::parse(parser.value(QStringLiteral("channel-template")), &error);
+        if (!channelTemplate) {
+            printError(error);
+            return ExitError;
+        }
+        config.detector.channelTemplate = *channelTemplate;
+    }
+    for (const MappingOption &option : kMappingOptions) {
+        if (parser.isSet(QLatin1String(option.name)))
+            config.detector.mapping.*option.field =
+                parser.value(QLatin1String(option.name)).toUtf8();
+    }
+    if (!gap::GapDetector::validate(config.detector, &error)) {
+        printError(error);
+        return ExitError;
+    }
+    const QString reportPath = parser.value(QStringLiteral("report"));
+    const QString junitPath = parser.value(QStringLiteral("junit"));
+
+    QThread worker;
+    worker.setObjectName(QStringLiteral("check"));
+    auto *session = new check::CheckSession(config);
+    session->moveToThread(&worker);
+    QObject::connect(&worker, &QThread::finished, session, &QObject::deleteLater);
+    QCoreApplication *app = QCoreApplication::instance();
+    QObject::connect(session, &check::CheckSession::ready, app,
+                     [] { QTextStream(stdout) << "READY" << Qt::endl; });
+    QObject::connect(session, &check::CheckSession::failed, app, [app](const QString &why) {
+        printError(why);
+        app->exit(ExitError);
+    });
+    QObject::connect(session, &check::CheckSession::finished, app,
+                     [&](const check::CheckResult &result) {
+                         printSummary(result);
+                         QString writeError;
+                         if (!reportPath.isEmpty() &&
+                             !writeFile(reportPath,
+                                        gap::writeJsonReport(result.counts, result.latency,
+                                                             result.window, result.gaps),
+                                        &writeError)) {
+                             printError(writeError);
+                             app->exit(ExitError);
+                             return;
+                         }
+                         if (!junitPath.isEmpty() &&
+                             !writeFile(junitPath,
+                                        gap::writeJUnitReport(result.counts, result.gaps,
+                                                              QStringLiteral("dualscope check")),
+                                        &writeError)) {
+                             printError(writeError);
+                             app->exit(ExitError);
+                             return;
+                         }
+                         app->exit(result.counts.gapTotal() == 0 ? ExitOk : ExitGaps);
+                     });
+    SignalWatcher watcher;
+    QObject::connect(&watcher, &SignalWatcher::terminationRequested, session,
+                     [session](int) { session->stop(); });
+    worker.start();
+    QMetaObject::invokeMethod(session, &check::CheckSession::start);
+    const int result = app->exec();
+    worker.quit();
+    worker.wait();
+    return result;
+}
+
+} // namespace dualscope::cli

@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: MIT
+#include "check/checksession.h"
+
+#include "kafka/kafkarecord.h"
+#include "kafka/kafkatail.h"
+#include "redis/redismonitor.h"
+
+#include <QDateTime>
+#include <QThread>
+#include <QTimer>
+
+namespace dualscope::check {
+
+Q_LOGGING_CATEGORY(lcCheck, "dualscope.gap", QtInfoMsg)
+
+namespace {
+
+// How often the detector judges what its grace window allows and progress goes out.
+constexpr int kTickMs = 100;
+// After the window ends, how long the Kafka tail may take to catch up before the
+// result is given anyway (a lagging consumer is not the system's fault).
+constexpr qint64 kCatchUpAllowanceMs = 10'000;
+
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+} // namespace
+
+CheckSession::CheckSession(CheckConfig config, QObject *parent)
+    : QObject(parent), m_config(std::move(config))
+{
+}
+
+CheckSession::~CheckSession()
+{
+    stopPeers();
+}
+
+void CheckSession::start()
+{
+    QString error;
+    if (!gap::GapDetector::validate(m_config.detector, &error)) {
+        fail(error);
+        return;
+    }
+    for (const QByteArray &pattern : m_config.patterns) {
+        if (!redis::validatePattern(pattern, &error)) {
+            fail(error);
+            return;
+        }
+    }
+    m_sinceStart.start();
+    m_sinceActivity.start();
+    m_windowStartMs = nowMs();
+
+    redis::RedisMonitor::Options monitorOptions;
+    monitorOptions.connection.url = m_config.redisUrl;
+    monitorOptions.connection.connectTimeoutMs = m_config.connectTimeoutMs;
+    m_redisThread = new QThread(this);
+    m_redisThread->setObjectName(QStringLiteral("check-redis"));
+    m_monitor = new redis::RedisMonitor(monitorOptions);
+    m_monitor->moveToThread(m_redisThread);
+    connect(m_redisThread, &QThread::finished, m_monitor, &QObject::deleteLater);
+    connect(m_monitor, &redis::RedisMonitor::messages, this, &CheckSession::onMessages);
+    connect(m_monitor, &redis::RedisMonitor::outageStarted, this, &CheckSession::onOutageStarted);
+    connect(m_monitor, &redis::RedisMonitor::outageEnded, this, &CheckSession::onOutageEnded);
+    connect(m_monitor, &redis::RedisMonitor::startFailed, this,
+            [this](const QString &why) { fail(QStringLiteral("Redis: ") + why); });
+    connect(m_monitor, &redis::RedisMonitor::subscribed, this, [this] {
+        if (m_subscribed)
+            return; // a resubscription after an outage
+        m_subscribed = true;
+        // Redis first, then Kafka: every record the tail hands out can have its
+        // notification seen.
+        gap::GapDetector::Config detectorConfig = m_config.detector;
+        detectorConfig.observedSinceMs = nowMs();
+        m_detector.emplace(detectorConfig);
+        QMetaObject::invokeMethod(m_tail, &kafka::KafkaTail::start);
+    });
+
+    m_kafkaThread = new QThread(this);
+    m_kafkaThread->setObjectName(QStringLiteral("check-kafka"));
+    kafka::TailOptions tailOptions;
+    tailOptions.topic = m_config.topic;
+    tailOptions.resolveTimeoutMs = m_config.connectTimeoutMs * 2;
+    switch (m_config.from) {
+    case CheckConfig::From::End:
+        tailOptions.from = kafka::TailOptions::From::End;
+        break;
+    case CheckConfig::From::Beginning:
+        tailOptions.from = kafka::TailOptions::From::Beginning;
+        break;
+    case CheckConfig::From::Timestamp:
+        tailOptions.from = kafka::TailOptions::From::Timestamp;
+        tailOptions.timestampMs = m_config.fromTimestampMs;
+        break;
+    }
+    m_tail = new kafka::KafkaTail(m_config.kafkaBootstrap, m_config.kafkaProperties, tailOptions);
+    m_tail->moveToThread(m_kafkaThread);
+    connect(m_kafkaThread, &QThread::finished, m_tail, &QObject::deleteLater);
+    connect(m_tail, &kafka::KafkaTail::records, this, &CheckSession::onRecords);
+    connect(m_tail, &kafka::KafkaTail::caughtUp, this, &CheckSession::onCaughtUp);
+    connect(m_tail, &kafka::KafkaTail::errorOccurred, this, [this](const QString &why) {
+        if (!m_ready)
+            fail(QStringLiteral("Kafka: ") + why);
+        else
+            qCWarning(lcCheck).noquote() << "Kafka:" << why;
+    });
+    connect(m_tail, &kafka::KafkaTail::positioned, this, [this] {
+        m_positioned = true;
+        maybeReady();
+    });
+
+    m_redisThread->start();
+    m_kafkaThread->start();
+    const QList<QByteArray> patterns = m_config.patterns;
+    redis::RedisMonitor *monitor = m_monitor;
+    QMetaObject::invokeMethod(m_monitor, [monitor, patterns] {
+        for (const QByteArray &pattern : patterns)
+            monitor->subscribe(pattern, true);
+        monitor->start();
+    });
+
+    m_tick = new QTimer(this);
+    m_tick->setInterval(kTickMs);
+    connect(m_tick, &QTimer::timeout, this, &CheckSession::tick);
+    m_tick->start();
+}
+
+void CheckSession::maybeReady()
+{
+    if (m_ready || !m_subscribed || !m_positioned)
+        return;
+    m_ready = true;
+    // The window starts when both streams are watched: what came before is not judged.
+    m_windowStartMs = nowMs();
+    m_sinceActivity.restart();
+    m_sinceStart.restart();
+    emit ready();
+}
+
+void CheckSession::onRecords(const QList<kafka::KafkaRecord> &records)
+{
+    if (m_done || !m_detector)
+        return;
+    m_sinceActivity.restart();
+    for (const kafka::KafkaRecord &record : records) {
+        // After the window closed, records stamped later belong to the next window.
+        if (m_windowEndMs >= 0 && record.timestampMs > m_windowEndMs)
+            continue;
+        m_detector->addKafka(gap::KafkaObservation{record.partition, record.offset,
+                                                   record.timestampMs, record.key, record.value});
+    }
+}
+
+void CheckSession::onMessages(const QList<redis::PubSubMessage> &messages)
+{
+    if (m_done || !m_detector)
+        return;
+    m_sinceActivity.restart();
+    for (const redis::PubSubMessage &message : messages)
+        m_detector->addRedis(gap::RedisObservation{message.channel, message.pattern,
+                                                   message.payload, message.receivedMs});
+}
+
+void CheckSession::onOutageStarted(const redis::SubscriptionOutage &outage)
+{
+    if (m_detector)
+        m_detector->redisSubscriptionDown(outage.startMs, outage.cause);
+}
+
+void CheckSession::onOutageEnded(const redis::SubscriptionOutage &outage)
+{
+    if (m_detector)
+        m_detector->redisSubscriptionUp(outage.endMs);
+}
+
+void CheckSession::onCaughtUp(bool caughtUp)
+{
+    m_kafkaCaughtUp = caughtUp;
+    if (m_detector)
+        m_detector->setKafkaCaughtUp(nowMs(), caughtUp);
+}
+
+void CheckSession::tick()
+{
+    if (m_done || !m_detector)
+        return;
+    m_detector->advance(nowMs());
+    collectGaps();
+    emit progress(m_detector->counts());
+    if (!m_ready)
+        return;
+    if (m_windowEndMs < 0) {
+        const bool durationOver =
+            m_config.durationMs > 0 && m_sinceStart.elapsed() >= m_config.durationMs;
+        const bool idle =
+            m_config.untilIdleMs > 0 && m_sinceActivity.elapsed() >= m_config.untilIdleMs;
+        if (durationOver || idle)
+            endWindow();
+        return;
+    }
+    // The window is closed: give the last notifications the grace window, and the
+    // Kafka tail a bounded time to reach the end.
+    const qint64 sinceEnd = m_sinceStart.elapsed() - m_windowEndMonoMs;
+    if (sinceEnd >= m_config.detector.graceMs &&
+        (m_kafkaCaughtUp || sinceEnd >= m_config.detector.graceMs + kCatchUpAllowanceMs))
+        finish();
+}
+
+void CheckSession::stop()
+{
+    if (m_windowEndMs < 0 && !m_done)
+        endWindow();
+}
+
+void CheckSession::endWindow()
+{
+    m_windowEndMs = nowMs();
+    m_windowEndMonoMs = m_sinceStart.elapsed();
+    qCInfo(lcCheck) << "window closed; waiting" << m_config.detector.graceMs
+                    << "ms for the last notifications";
+}
+
+void CheckSession::collectGaps()
+{
+    QList<gap::Gap> gaps = m_detector->takeGaps();
+    if (gaps.isEmpty())
+        return;
+    const qsizetype room = m_config.maxReportedGaps - m_gaps.size();
+    if (gaps.size() > room) {
+        m_gapsNotListed += gaps.size() - std::max<qsizetype>(room, 0);
+        gaps.resize(std::max<qsizetype>(room, 0));
+    }
+    m_gaps += gaps;
+    if (!gaps.isEmpty())
+        emit gapsFound(gaps);
+}
+
+void CheckSession::finish()
+{
+    if (m_done || !m_detector)
+        return;
+    m_detector->finish(nowMs());
+    collectGaps();
+    m_done = true;
+    m_tick->stop();
+
+    CheckResult result;
+    result.counts = m_detector->counts();
+    result.latency = m_detector->latency();
+    result.window.startMs = m_windowStartMs;
+    result.window.endMs = m_windowEndMs >= 0 ? m_windowEndMs : nowMs();
+    result.window.topic = m_config.topic;
+    result.window.patterns = m_config.patterns;
+    result.window.outages = m_detector->outages();
+    // The peers live on their own threads: ask there, before they stop and go.
+    QList<kafka::TailPosition> positions;
+    QMetaObject::invokeMethod(
+        m_tail, [&positions, tail = m_tail] { positions = tail->positions(); },
+        Qt::BlockingQueuedConnection);
+    for (const kafka::TailPosition &position : positions)
+        result.window.partitions.append(
+            gap::PartitionRange{position.partition, position.firstOffset, position.lastOffset});
+    QMetaObject::invokeMethod(
+        m_monitor,
+        [&result, monitor = m_monitor] {
+            result.droppedNotifications = monitor->droppedMessages();
+        },
+        Qt::BlockingQueuedConnection);
+    result.gaps = m_gaps;
+    result.gapsNotListed = m_gapsNotListed;
+    stopPeers();
+    emit finished(result);
+}
+
+void CheckSession::fail(const QString &error)
+{
+    if (m_done)
+        return;
+    m_done = true;
+    if (m_tick)
+        m_tick->stop();
+    stopPeers();
+    emit failed(error);
+}
+
+void CheckSession::stopPeers()
+{
+    // Blocking: each peer's thread serves only that peer, so this cannot deadlock.
+    if (m_redisThread) {
+        QMetaObject::invokeMethod(m_monitor, &redis::RedisMonitor::stop,
+                                  Qt::BlockingQueuedConnection);
+        m_redisThread->quit();
+        m_redisThread->wait();
+        m_redisThread = nullptr;
+        m_monitor = nullptr; // deleted as its thread finished
+    }
+    if (m_kafkaThread) {
+        QMetaObject::invokeMethod(m_tail, &kafka::KafkaTail::stop, Qt::BlockingQueuedConnection);
+        m_kafkaThread->quit();
+        m_kafkaThread->wait();
+        m_kafkaThread = nullptr;
+        m_tail = nullptr; // deleted as its thread finished
+    }
+}
+
+} // namespace dualscope::check

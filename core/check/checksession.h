@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "gap/gapdetector.h"
+#include "gap/gapreport.h"
+#include "kafka/kafkaconfig.h"
+#include "redis/redisurl.h"
+
+#include <QElapsedTimer>
+#include <QLoggingCategory>
+#include <QObject>
+#include <optional>
+
+class QThread;
+class QTimer;
+
+namespace dualscope::kafka {
+class KafkaTail;
+struct KafkaRecord;
+} // namespace dualscope::kafka
+namespace dualscope::redis {
+class RedisMonitor;
+struct PubSubMessage;
+struct SubscriptionOutage;
+} // namespace dualscope::redis
+
+namespace dualscope::check {
+
+Q_DECLARE_LOGGING_CATEGORY(lcCheck)
+
+struct CheckConfig
+{
+    QByteArray kafkaBootstrap;
+    kafka::Properties kafkaProperties;
+    QByteArray topic = "events";
+    redis::RedisUrl redisUrl;
+    QList<QByteArray> patterns{QByteArrayLiteral("events:*")};
+    gap::GapDetector::Config detector;
+    enum class From { End, Beginning, Timestamp };
+    From from = From::End;
+    qint64 fromTimestampMs = 0;
+    // The window ends after this long (0: only stop() or idleness end it).
+    qint64 durationMs = 0;
+    // The window ends once neither stream carried anything for this long (0: off).
+    qint64 untilIdleMs = 0;
+    // Gaps kept for the report; beyond this they are counted only (a week-long
+    // watch with a broken publisher must not fill the memory with gap rows).
+    qsizetype maxReportedGaps = 100'000;
+    int connectTimeoutMs = 5000;
+};
+
+struct CheckResult
+{
+    gap::GapCounts counts;
+    metrics::LatencyHistogram latency;
+    gap::ReportWindow window;
+    QList<gap::Gap> gaps;
+    qint64 gapsNotListed = 0;
+    qint64 droppedNotifications = 0; // lost in our own bounded buffers
+};
+
+// A reconciliation run: tails the Kafka topic and subscribes to the Redis patterns,
+// each on a thread of its own, and feeds both into a GapDetector on this object's
+// thread. The engine of `dualscope-cli check` and of the GUI's gap panel.
+//
+// Threading: move to a worker thread and invoke start() there; every method on that
+// thread. Signals are emitted on that thread.
+class CheckSession final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(CheckSession)
+
+public:
+    explicit CheckSession(CheckConfig config, QObject *parent = nullptr);
+    ~CheckSession() override;
+
+    void start();
+    // Ends the window now; finished() follows after the grace window, so that the
+    // notifications of the last events can still arrive.
+    void stop();
+
+    gap::GapCounts counts() const { return m_detector ? m_detector->counts() : gap::GapCounts(); }
+
+signals:
+    // Subscribed to Redis and positioned in Kafka: traffic from now on is judged.
+    void ready();
+    void gapsFound(const QList<dualscope::gap::Gap> &gaps);
+    void progress(const dualscope::gap::GapCounts &counts);
+    void finished(const dualscope::check::CheckResult &result);
+    void failed(const QString &error);
+
+private:
+    void onRecords(const QList<kafka::KafkaRecord> &records);
+    void onMessages(const QList<redis::PubSubMessage> &messages);
+    void onOutageStarted(const redis::SubscriptionOutage &outage);
+    void onOutageEnded(const redis::SubscriptionOutage &outage);
+    void onCaughtUp(bool caughtUp);
+    void tick();
+    void endWindow();
+    void finish();
+    void collectGaps();
+    void fail(const QString &error);
+    void maybeReady();
+    void stopPeers();
+
+    CheckConfig m_config;
+    // Made once the Redis subscription is active: what Kafka holds from before that
+    // moment cannot be judged (the detector calls it unobserved).
+    std::optional<gap::GapDetector> m_detector;
+    QThread *m_kafkaThread = nullptr;
+    QThread *m_redisThread = nullptr;
+    kafka::KafkaTail *m_tail = nullptr;
+    redis::RedisMonitor *m_monitor = nullptr;
+    QTimer *m_tick = nullptr;
+    QElapsedTimer m_sinceStart;
+    QElapsedTimer m_sinceActivity;
+    bool m_subscribed = false;
+    bool m_positioned = false;
+    bool m_ready = false;
+    bool m_kafkaCaughtUp = false;
+    bool m_done = false;
+    qint64 m_windowStartMs = 0;
+    qint64 m_windowEndMs = -1; // -1 while the window is open
+    qint64 m_windowEndMonoMs = -1;
+    QList<gap::Gap> m_gaps;
+    qint64 m_gapsNotListed = 0;
+};
+
+} // namespace dualscope::check
+
+Q_DECLARE_METATYPE(dualscope::check::CheckResult)

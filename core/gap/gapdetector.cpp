@@ -1,0 +1,907 @@
+// SPDX-License-Identifier: MIT
+#include "gap/gapdetector.h"
+
+#include "event/event.h"
+
+#include <QHash>
+#include <QSet>
+#include <algorithm>
+#include <cstring>
+#include <deque>
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/pointer.h>
+#include <vector>
+
+namespace dualscope::gap {
+
+namespace {
+
+using Value = rapidjson::Value;
+using Pool = rapidjson::MemoryPoolAllocator<>;
+// Both the values and the parser's stack come from pools over fixed buffers that
+// are cleared before each parse: a typical record or notification then parses
+// without a single malloc (RapidJSON's default stack allocator frees and
+// reallocates its stack on every parse).
+using Document = rapidjson::GenericDocument<rapidjson::UTF8<>, Pool, Pool>;
+
+// Large enough for the DOM of a few-KB record; bigger ones spill into malloc'd
+// chunks that the next Clear() releases.
+constexpr size_t kValuePoolBytes = 64 * 1024;
+constexpr size_t kStackPoolBytes = 16 * 1024;
+// Verdicts are remembered this many grace windows so that late copies are
+// `duplicate`; long enough for a retrying publisher, short enough to bound memory.
+constexpr qint64 kRememberGraces = 2;
+// Distinct expected channels kept for sharing (one allocation per channel instead
+// of one per event); cleared when full, so a week of new sources stays bounded.
+constexpr qsizetype kChannelCacheLimit = 65'536;
+constexpr qsizetype kReservedIds = 1 << 18;
+
+// Invalid UTF-8 is refused too: the contract's JSON is UTF-8 and the report must
+// be able to quote the id. RapidJSON's validation costs as much as the parse
+// itself, so pure ASCII input (nearly all of it) skips it: ASCII is valid UTF-8.
+constexpr unsigned kParseFlagsUtf8 = rapidjson::kParseValidateEncodingFlag;
+constexpr unsigned kParseFlagsAscii = rapidjson::kParseDefaultFlags;
+
+bool isAscii(const char *p, qsizetype n)
+{
+    quint64 bits = 0;
+    for (; n >= 8; p += 8, n -= 8) {
+        quint64 word;
+        std::memcpy(&word, p, 8);
+        bits |= word;
+    }
+    for (; n > 0; ++p, --n)
+        bits |= quint64(static_cast<unsigned char>(*p));
+    return (bits & 0x8080808080808080ull) == 0;
+}
+
+const char *typeName(const Value &value)
+{
+    switch (value.GetType()) {
+    case rapidjson::kNullType:
+        return "null";
+    case rapidjson::kFalseType:
+    case rapidjson::kTrueType:
+        return "a boolean";
+    case rapidjson::kObjectType:
+        return "an object";
+    case rapidjson::kArrayType:
+        return "an array";
+    case rapidjson::kStringType:
+        return "a string";
+    case rapidjson::kNumberType:
+        return "a number";
+    }
+    return "unknown";
+}
+
+QString isoTime(qint64 ms)
+{
+    return QString::fromLatin1(event::formatTimestamp(ms));
+}
+
+// A mapped field: the pre-resolved pointer, or none when the mapping leaves the
+// field empty (the system does not carry it) or the pointer is invalid.
+struct MappedField
+{
+    QByteArray text;
+    rapidjson::Pointer pointer;
+    bool usable = false;
+
+    void set(const QByteArray &pointerText)
+    {
+        text = pointerText;
+        pointer = rapidjson::Pointer(pointerText.constData(), size_t(pointerText.size()));
+        usable = !pointerText.isEmpty() && pointerText.startsWith('/') && pointer.IsValid();
+    }
+    const Value *find(const Value &root) const { return usable ? pointer.Get(root) : nullptr; }
+};
+
+// Ids are UUID-like strings of ~36 bytes looked up several times per event. Qt
+// 6.4's qHash(QByteArray) (SipHash on a baseline x86-64 build) showed up at ~10 %
+// of the detector's time, so ids get a cheap multiply-xorshift hash, computed
+// once per key and kept in it: probing compares the stored hashes first and reads
+// the bytes (a cache miss each) only on a real match. The process-wide QHash seed
+// goes in, so a crafted id set cannot aim at fixed buckets.
+quint64 hashBytes(const char *p, qsizetype n)
+{
+    constexpr quint64 kMul1 = 0xbf58476d1ce4e5b9ull;
+    constexpr quint64 kMul2 = 0x94d049bb133111ebull;
+    static const quint64 seed = quint64(QHashSeed::globalSeed());
+    quint64 h = seed ^ (quint64(n) * 0x9e3779b97f4a7c15ull);
+    for (; n >= 8; p += 8, n -= 8) {
+        quint64 v;
+        std::memcpy(&v, p, 8);
+        h = (h ^ v) * kMul1;
+        h ^= h >> 29;
+    }
+    quint64 tail = 0;
+    std::memcpy(&tail, p, size_t(n));
+    h = (h ^ tail) * kMul2;
+    h ^= h >> 32;
+    h *= kMul1;
+    h ^= h >> 29;
+    return h;
+}
+
+struct IdKey
+{
+    QByteArray bytes;
+    quint64 hash;
+
+    IdKey(const QByteArray &b) : bytes(b), hash(hashBytes(b.constData(), b.size())) {}
+    friend bool operator==(const IdKey &a, const IdKey &b)
+    {
+        return a.hash == b.hash && a.bytes == b.bytes;
+    }
+};
+
+size_t qHash(const IdKey &key, size_t seed) noexcept
+{
+    return size_t(key.hash) ^ seed;
+}
+
+enum class Stage : quint8 {
+    AwaitingNotification, // Kafka record seen, no notification yet
+    AwaitingKafka,        // notification seen first (Kafka consumer lag)
+    Judged,               // verdict given; remembered for late copies
+};
+
+enum class Verdict : quint8 { None, Matched, WrongChannel, Missing, Unobserved, Orphan };
+
+struct Entry
+{
+    QByteArray id;
+    QByteArray expectedChannel; // empty when the template could not be expanded
+    QByteArray channel;         // of the first notification
+    QString channelProblem;     // why there is no expected channel
+    qint64 kafkaTsMs = -1;
+    qint64 offset = -1;
+    qint64 redisTsMs = -1; // of the first notification
+    quint64 seq = 0;       // matches the one live queue item of this entry
+    qint32 partition = -1;
+    quint32 copies = 0; // notifications seen
+    Stage stage = Stage::AwaitingNotification;
+    Verdict verdict = Verdict::None;
+    bool haveKafka = false;
+    bool inUse = false; // a slot of the slab holding an entry
+};
+
+// A deadline in one of the time-ordered queues, pointing at a slab slot. The entry
+// may have moved on since (matched, forgotten, the slot reused): `seq` tells a live
+// item from a stale one without a hash lookup, so the map is never scanned and
+// stale items simply fall out at the front.
+struct Due
+{
+    qint64 atMs;
+    quint64 seq;
+    quint32 slot;
+};
+
+struct DueLater
+{
+    bool operator()(const Due &a, const Due &b) const { return a.atMs > b.atMs; }
+};
+
+} // namespace
+
+struct GapDetector::State
+{
+    explicit State(Config c)
+        : config(std::move(c)), valueBuffer(kValuePoolBytes), stackBuffer(kStackPoolBytes),
+          valuePool(valueBuffer.data(), valueBuffer.size()),
+          stackPool(stackBuffer.data(), stackBuffer.size()), document(&valuePool, 1024, &stackPool)
+    {
+        // Room for a busy window up front (50k events/s x 3 grace windows at the
+        // default 2 s is ~300k ids) instead of rehashing on the hot path: ~1 MB of
+        // buckets; the nodes themselves are allocated as ids come.
+        index.reserve(kReservedIds);
+        const FieldMapping &m = config.mapping;
+        kafkaId.set(m.kafkaId);
+        kafkaType.set(m.kafkaType);
+        kafkaSourceType.set(m.kafkaSourceType);
+        kafkaSourceId.set(m.kafkaSourceId);
+        notificationId.set(m.notificationId);
+        // The top-level members that may hold an object because a mapped pointer
+        // goes through them ("/meta/event_id" allows "meta").
+        for (const QByteArray *p :
+             {&m.notificationId, &m.notificationType, &m.notificationSourceId}) {
+            const QList<QByteArray> tokens = p->split('/');
+            if (tokens.size() > 2) {
+                QByteArray first = tokens.at(1);
+                first.replace("~1", "/").replace("~0", "~");
+                containerMembers.append(first);
+            }
+        }
+    }
+
+    // Parses `json` into `document`; on failure says why.
+    const Value *parse(const QByteArray &json, QString *why)
+    {
+        document.SetNull();
+        valuePool.Clear();
+        stackPool.Clear();
+        const bool ascii = isAscii(json.constData(), json.size());
+        if (ascii && !json.contains('\0')) {
+            // In-situ: strings are decoded in a reused copy of the input instead of
+            // being copied into the pool (the copy is one memcpy, the terminator
+            // RapidJSON's in-situ stream needs is added here).
+            insitu.resize(0);
+            insitu.append(json.constData(), json.size()).append('\0');
+            document.ParseInsitu<kParseFlagsAscii | rapidjson::kParseInsituFlag>(insitu.data());
+        } else if (ascii) {
+            document.Parse<kParseFlagsAscii>(json.constData(), size_t(json.size()));
+        } else {
+            document.Parse<kParseFlagsUtf8>(json.constData(), size_t(json.size()));
+        }
+        if (document.HasParseError()) {
+            *why = QStringLiteral("not valid JSON at byte %1: %2")
+                       .arg(document.GetErrorOffset())
+                       .arg(QLatin1String(rapidjson::GetParseError_En(document.GetParseError())));
+            return nullptr;
+        }
+        if (!document.IsObject()) {
+            *why =
+                QStringLiteral("not a JSON object but %1").arg(QLatin1String(typeName(document)));
+            return nullptr;
+        }
+        return &document;
+    }
+
+    static bool idOf(const Value &root, const MappedField &field, QByteArrayView *id, QString *why)
+    {
+        if (!field.usable) {
+            *why = QStringLiteral("the id pointer '%1' is not a valid JSON pointer")
+                       .arg(QString::fromUtf8(field.text));
+            return false;
+        }
+        const Value *value = field.find(root);
+        if (!value) {
+            *why = QStringLiteral("no id at %1").arg(QString::fromUtf8(field.text));
+            return false;
+        }
+        if (!value->IsString()) {
+            *why = QStringLiteral("the id at %1 is %2, not a string")
+                       .arg(QString::fromUtf8(field.text), QLatin1String(typeName(*value)));
+            return false;
+        }
+        if (value->GetStringLength() == 0) {
+            *why = QStringLiteral("the id at %1 is an empty string")
+                       .arg(QString::fromUtf8(field.text));
+            return false;
+        }
+        *id = QByteArrayView(value->GetString(), qsizetype(value->GetStringLength()));
+        return true;
+    }
+
+    // Copies a mapped field into a reused buffer: strings as they are, integers
+    // as decimal text (numeric source ids are common); anything else as empty,
+    // which the channel template then refuses by name.
+    static void textOf(const Value &root, const MappedField &field, QByteArray *out)
+    {
+        out->resize(0);
+        const Value *value = field.find(root);
+        if (!value)
+            return;
+        if (value->IsString())
+            out->append(value->GetString(), qsizetype(value->GetStringLength()));
+        else if (value->IsInt64())
+            out->append(QByteArray::number(value->GetInt64()));
+        else if (value->IsUint64())
+            out->append(QByteArray::number(value->GetUint64()));
+    }
+
+    // The notification carries more than ids: a "payload" member, or an object or
+    // array member that no mapped pointer goes through.
+    bool carriesPayload(const Value &root) const
+    {
+        for (auto it = root.MemberBegin(); it != root.MemberEnd(); ++it) {
+            const QByteArrayView name(it->name.GetString(), qsizetype(it->name.GetStringLength()));
+            if (name == "payload")
+                return true;
+            if ((it->value.IsObject() || it->value.IsArray()) &&
+                std::none_of(containerMembers.cbegin(), containerMembers.cend(),
+                             [&](const QByteArray &allowed) { return allowed == name; })) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    QByteArray intern(const QByteArray &channel)
+    {
+        const auto it = channelCache.constFind(channel);
+        if (it != channelCache.cend())
+            return it->bytes;
+        if (channelCache.size() >= kChannelCacheLimit)
+            channelCache.clear();
+        QByteArray copy(channel.constData(), channel.size()); // never share the scratch buffer
+        channelCache.insert(copy);
+        return copy;
+    }
+
+    void fillKafka(Entry &entry, const KafkaObservation &record, const Value &root)
+    {
+        entry.haveKafka = true;
+        entry.partition = record.partition;
+        entry.offset = record.offset;
+        entry.kafkaTsMs = record.timestampMs;
+        textOf(root, kafkaType, &scratchEvent.type);
+        textOf(root, kafkaSourceType, &scratchEvent.sourceType);
+        textOf(root, kafkaSourceId, &scratchEvent.sourceId);
+        QString error;
+        if (config.channelTemplate.expand(scratchEvent, &scratchChannel, &error)) {
+            entry.expectedChannel = intern(scratchChannel);
+            entry.channelProblem.clear();
+        } else {
+            entry.expectedChannel.clear();
+            entry.channelProblem =
+                QStringLiteral("no expected channel (channel not checked): %1").arg(error);
+        }
+    }
+
+    Gap gapFor(GapKind kind, const QByteArray &id, const Entry &entry) const
+    {
+        Gap gap;
+        gap.kind = kind;
+        gap.id = id;
+        if (entry.haveKafka) {
+            gap.partition = entry.partition;
+            gap.offset = entry.offset;
+            gap.kafkaTsMs = entry.kafkaTsMs;
+            gap.expectedChannel = entry.expectedChannel;
+        }
+        gap.channel = entry.channel;
+        gap.redisTsMs = entry.redisTsMs;
+        return gap;
+    }
+
+    void emitGap(Gap gap, const Entry *entry = nullptr)
+    {
+        if (entry && !entry->channelProblem.isEmpty())
+            gap.detail += QLatin1String(gap.detail.isEmpty() ? "" : "; ") + entry->channelProblem;
+        ++counts.of(gap.kind);
+        gaps.append(std::move(gap));
+    }
+
+    // Why the window [ts, ts + grace] could not be observed, or empty.
+    QString unobservedReason(qint64 kafkaTsMs) const
+    {
+        if (kafkaTsMs < config.observedSinceMs)
+            return QStringLiteral("the record is older than the checker's Redis subscription "
+                                  "(active since %1)")
+                .arg(isoTime(config.observedSinceMs));
+        const qint64 windowEnd = kafkaTsMs + config.graceMs;
+        for (auto it = outages.crbegin(); it != outages.crend(); ++it) {
+            if (it->startMs <= windowEnd && (it->endMs < 0 || it->endMs >= kafkaTsMs)) {
+                return QStringLiteral(
+                           "the checker's Redis subscription was down from %1 to %2 (%3)")
+                    .arg(isoTime(it->startMs),
+                         it->endMs < 0 ? QStringLiteral("now") : isoTime(it->endMs), it->cause);
+            }
+        }
+        return {};
+    }
+
+    quint64 nextSeq() { return ++seqCounter; }
+
+    quint32 slotOf(const Entry &entry) const { return quint32(&entry - slab.data()); }
+
+    // A free slot for `id` (not yet in the index). May grow the slab: references
+    // to entries taken before do not survive this call.
+    quint32 allocate(const QByteArray &id)
+    {
+        quint32 slot;
+        if (!freeSlots.empty()) {
+            slot = freeSlots.back();
+            freeSlots.pop_back();
+        } else {
+            slot = quint32(slab.size());
+            slab.emplace_back();
+        }
+        Entry &entry = slab[slot];
+        entry.id = id;
+        entry.inUse = true;
+        return slot;
+    }
+
+    void release(Entry &entry)
+    {
+        index.remove(entry.id);
+        freeSlots.push_back(slotOf(entry));
+        entry = Entry();
+    }
+
+    Entry *live(const Due &due, Stage stage)
+    {
+        Entry &entry = slab[due.slot];
+        return entry.inUse && entry.seq == due.seq && entry.stage == stage ? &entry : nullptr;
+    }
+
+    void remember(const QByteArray &, Entry &entry, qint64 judgedAtMs)
+    {
+        entry.stage = Stage::Judged;
+        entry.seq = nextSeq();
+        forgetQueue.push_back({std::max(now, judgedAtMs) + kRememberGraces * config.graceMs,
+                               entry.seq, slotOf(entry)});
+    }
+
+    // No notification within the grace window: missing, or unobserved when the
+    // checker could not have seen it.
+    void judgeSilentEvent(const QByteArray &id, Entry &entry, const QString &extra = {})
+    {
+        const QString reason = unobservedReason(entry.kafkaTsMs);
+        Gap gap = gapFor(reason.isEmpty() ? GapKind::Missing : GapKind::Unobserved, id, entry);
+        gap.channel.clear();
+        gap.redisTsMs = -1;
+        gap.detail = reason.isEmpty()
+                         ? QStringLiteral("no notification within the grace window (%1 ms)")
+                               .arg(config.graceMs)
+                         : reason;
+        if (!extra.isEmpty())
+            gap.detail += QStringLiteral("; ") + extra;
+        entry.verdict = reason.isEmpty() ? Verdict::Missing : Verdict::Unobserved;
+        emitGap(std::move(gap), &entry);
+    }
+
+    // The first notification for a known Kafka event.
+    void judgeFirstNotification(const QByteArray &id, Entry &entry, const QByteArray &channel,
+                                qint64 receivedMs)
+    {
+        entry.copies = 1;
+        entry.channel = channel;
+        entry.redisTsMs = receivedMs;
+        const qint64 latencyMs = receivedMs - entry.kafkaTsMs;
+        if (latencyMs > config.graceMs) {
+            judgeSilentEvent(id, entry);
+            Gap late = gapFor(GapKind::Late, id, entry);
+            late.detail = QStringLiteral("arrived %1 ms after the record, after the grace window "
+                                         "(%2 ms): the event is reported %3")
+                              .arg(latencyMs)
+                              .arg(config.graceMs)
+                              .arg(QLatin1String(entry.verdict == Verdict::Missing ? "missing"
+                                                                                   : "unobserved"));
+            emitGap(std::move(late), &entry);
+        } else if (entry.expectedChannel.isEmpty() || channel == entry.expectedChannel) {
+            entry.verdict = Verdict::Matched;
+            ++counts.matched;
+            histogram.record(std::max<qint64>(latencyMs, 0) * 1000);
+            if (latencyMs > config.lateMs) {
+                Gap late = gapFor(GapKind::Late, id, entry);
+                late.detail = QStringLiteral("latency %1 ms is above the late threshold (%2 ms)")
+                                  .arg(latencyMs)
+                                  .arg(config.lateMs);
+                emitGap(std::move(late), &entry);
+            }
+        } else {
+            entry.verdict = Verdict::WrongChannel;
+            Gap gap = gapFor(GapKind::WrongChannel, id, entry);
+            gap.detail =
+                QStringLiteral("arrived on '%1', the template gives '%2'")
+                    .arg(QString::fromUtf8(channel), QString::fromUtf8(entry.expectedChannel));
+            emitGap(std::move(gap), &entry);
+        }
+        remember(id, entry, receivedMs);
+    }
+
+    void judgeOrphan(const QByteArray &id, Entry &entry)
+    {
+        entry.verdict = Verdict::Orphan;
+        Gap gap = gapFor(GapKind::Orphan, id, entry);
+        gap.detail =
+            QStringLiteral("the id is not in Kafka (tail caught up, grace %1 ms passed); an id "
+                           "judged more than %2 ms earlier is no longer remembered, so a very "
+                           "late copy of an old event also lands here")
+                .arg(config.graceMs)
+                .arg(kRememberGraces * config.graceMs);
+        emitGap(std::move(gap), &entry);
+        remember(id, entry, now);
+    }
+
+    // Pops stale items; returns the live front entry of `queue` in `stage`, or none.
+    Entry *liveFront(std::deque<Due> &queue, Stage stage)
+    {
+        while (!queue.empty()) {
+            if (Entry *entry = live(queue.front(), stage))
+                return entry;
+            queue.pop_front();
+        }
+        return nullptr;
+    }
+
+    void queueKafka(Entry &entry)
+    {
+        entry.stage = Stage::AwaitingNotification;
+        entry.seq = nextSeq();
+        const qint64 deadline = entry.kafkaTsMs + config.graceMs;
+        // Records come roughly in timestamp order, so a FIFO serves them; one
+        // stamped far in the future (a skewed producer clock) would block the FIFO
+        // and goes to the small heap instead. Out-of-order records behind the front
+        // wait at most one grace window longer than their deadline.
+        if (haveNow && entry.kafkaTsMs > now + config.graceMs) {
+            futureKafka.push_back({deadline, entry.seq, slotOf(entry)});
+            std::push_heap(futureKafka.begin(), futureKafka.end(), DueLater());
+        } else {
+            kafkaQueue.push_back({deadline, entry.seq, slotOf(entry)});
+        }
+    }
+
+    void expireKafka(qint64 nowMs)
+    {
+        while (Entry *entry = liveFront(kafkaQueue, Stage::AwaitingNotification)) {
+            // Strictly after the window: a notification received exactly at
+            // ts + grace is still in time, whichever of the two calls comes first.
+            if (kafkaQueue.front().atMs >= nowMs)
+                break;
+            kafkaQueue.pop_front();
+            judgeSilentEvent(entry->id, *entry);
+            remember(entry->id, *entry, nowMs);
+        }
+        while (!futureKafka.empty() && futureKafka.front().atMs < nowMs) {
+            std::pop_heap(futureKafka.begin(), futureKafka.end(), DueLater());
+            const Due due = futureKafka.back();
+            futureKafka.pop_back();
+            if (Entry *entry = live(due, Stage::AwaitingNotification)) {
+                judgeSilentEvent(entry->id, *entry);
+                remember(entry->id, *entry, nowMs);
+            }
+        }
+    }
+
+    void expireOrphans(qint64 nowMs)
+    {
+        while (Entry *entry = liveFront(redisQueue, Stage::AwaitingKafka)) {
+            const Due &due = redisQueue.front();
+            if (due.atMs >= nowMs || caughtUpAtMs < due.atMs)
+                break;
+            redisQueue.pop_front();
+            judgeOrphan(entry->id, *entry);
+        }
+    }
+
+    void forgetRemembered(qint64 nowMs)
+    {
+        while (!forgetQueue.empty() && forgetQueue.front().atMs < nowMs) {
+            if (Entry *entry = live(forgetQueue.front(), Stage::Judged))
+                release(*entry);
+            forgetQueue.pop_front();
+        }
+    }
+
+    // One entry over the cap: lose what costs least first.
+    void enforceCap()
+    {
+        if (qint64(index.size()) <= config.maxPendingEntries)
+            return;
+        if (Entry *entry = liveFront(forgetQueue, Stage::Judged)) {
+            forgetQueue.pop_front();
+            release(*entry);
+            return;
+        }
+        if (Entry *entry = liveFront(redisQueue, Stage::AwaitingKafka)) {
+            redisQueue.pop_front();
+            release(*entry);
+            ++counts.droppedNotifications;
+            return;
+        }
+        auto letGo = [this](Entry &entry) {
+            Gap gap = gapFor(GapKind::Unobserved, entry.id, entry);
+            gap.detail = QStringLiteral("let go unjudged: the detector's memory cap (%1 entries) "
+                                        "was reached")
+                             .arg(config.maxPendingEntries);
+            emitGap(std::move(gap), &entry);
+            release(entry);
+        };
+        if (Entry *entry = liveFront(kafkaQueue, Stage::AwaitingNotification)) {
+            kafkaQueue.pop_front();
+            letGo(*entry);
+            return;
+        }
+        // Only future-stamped records are left: judge the earliest the same way.
+        while (!futureKafka.empty()) {
+            std::pop_heap(futureKafka.begin(), futureKafka.end(), DueLater());
+            const Due due = futureKafka.back();
+            futureKafka.pop_back();
+            if (Entry *entry = live(due, Stage::AwaitingNotification)) {
+                letGo(*entry);
+                return;
+            }
+        }
+    }
+
+    Config config;
+    std::vector<char> valueBuffer;
+    std::vector<char> stackBuffer;
+    Pool valuePool;
+    Pool stackPool;
+    Document document;
+    MappedField kafkaId, kafkaType, kafkaSourceType, kafkaSourceId, notificationId;
+    QList<QByteArray> containerMembers;
+    event::Event scratchEvent;
+    QByteArray scratchChannel;
+    QByteArray insitu;        // the in-situ parse buffer, reused
+    QSet<IdKey> channelCache; // the same cheap hash as the ids
+
+    // id -> slot in `slab`: small nodes keep the hash table cache-friendly, and the
+    // queues reach entries through their slots without hashing.
+    QHash<IdKey, quint32> index;
+    std::vector<Entry> slab;
+    std::vector<quint32> freeSlots;
+    std::deque<Due> kafkaQueue;   // pending Kafka events, by (clamped) deadline
+    std::vector<Due> futureKafka; // min-heap: records stamped in the future
+    std::deque<Due> redisQueue;   // notifications waiting for Kafka, by receipt + grace
+    std::deque<Due> forgetQueue;  // verdicts, by the end of their memory window
+    quint64 seqCounter = 0;
+
+    qint64 now = 0;
+    bool haveNow = false;
+    bool kafkaCaughtUp = false;
+    qint64 caughtUpAtMs = std::numeric_limits<qint64>::min();
+    QList<RedisOutage> outages;
+
+    GapCounts counts;
+    metrics::LatencyHistogram histogram;
+    QList<Gap> gaps;
+};
+
+bool GapDetector::validate(const Config &config, QString *error)
+{
+    auto refuse = [&](const QString &why) {
+        if (error)
+            *error = why;
+        return false;
+    };
+    if (config.graceMs <= 0)
+        return refuse(
+            QStringLiteral("the grace window must be positive (got %1 ms)").arg(config.graceMs));
+    if (config.lateMs < 0)
+        return refuse(QStringLiteral("the late threshold must not be negative (got %1 ms)")
+                          .arg(config.lateMs));
+    if (config.maxNotificationBytes <= 0)
+        return refuse(QStringLiteral("the notification size limit must be positive (got %1)")
+                          .arg(config.maxNotificationBytes));
+    if (config.maxPendingEntries <= 0)
+        return refuse(QStringLiteral("the memory cap must be positive (got %1 entries)")
+                          .arg(config.maxPendingEntries));
+    return FieldMapping::validate(config.mapping, error);
+}
+
+GapDetector::GapDetector(Config config) : m_state(std::make_unique<State>(std::move(config))) {}
+
+GapDetector::~GapDetector() = default;
+
+const GapDetector::Config &GapDetector::config() const
+{
+    return m_state->config;
+}
+
+void GapDetector::addKafka(const KafkaObservation &record)
+{
+    State &s = *m_state;
+    ++s.counts.kafkaRecords;
+    QString why;
+    QByteArrayView idView;
+    const Value *root = s.parse(record.value, &why);
+    if (!root || !State::idOf(*root, s.kafkaId, &idView, &why)) {
+        Gap gap;
+        gap.kind = GapKind::Unparseable;
+        gap.partition = record.partition;
+        gap.offset = record.offset;
+        gap.kafkaTsMs = record.timestampMs;
+        gap.detail = QStringLiteral("Kafka record: ") + why;
+        s.emitGap(std::move(gap));
+        return;
+    }
+    // One lookup on the common path (a new id): operator[] finds or inserts.
+    const QByteArray id(idView.data(), idView.size());
+    const qsizetype sizeBefore = s.index.size();
+    quint32 &slot = s.index[id];
+    if (s.index.size() != sizeBefore) {
+        slot = s.allocate(id);
+        Entry &entry = s.slab[slot];
+        ++s.counts.kafkaEvents;
+        s.fillKafka(entry, record, *root);
+        s.queueKafka(entry);
+        s.enforceCap();
+        return;
+    }
+    Entry &entry = s.slab[slot];
+    if (entry.haveKafka) {
+        Gap gap = s.gapFor(GapKind::Duplicate, id, entry);
+        gap.partition = record.partition;
+        gap.offset = record.offset;
+        gap.kafkaTsMs = record.timestampMs;
+        gap.detail = QStringLiteral("the Kafka record repeats the id of partition %1 offset %2")
+                         .arg(entry.partition)
+                         .arg(entry.offset);
+        s.emitGap(std::move(gap));
+        return;
+    }
+    ++s.counts.kafkaEvents;
+    s.fillKafka(entry, record, *root);
+    if (entry.stage == Stage::AwaitingKafka) {
+        // The usual Kafka consumer lag: the notification came first.
+        s.judgeFirstNotification(id, entry, entry.channel, entry.redisTsMs);
+        return;
+    }
+    // The notification was already judged an orphan; its copy cannot count twice.
+    s.judgeSilentEvent(id, entry,
+                       QStringLiteral("its notification arrived at %1, before the record, and "
+                                      "was already reported as an orphan")
+                           .arg(isoTime(entry.redisTsMs)));
+    s.remember(id, entry, s.now);
+}
+
+void GapDetector::addRedis(const RedisObservation &notification)
+{
+    State &s = *m_state;
+    ++s.counts.redisNotifications;
+    QString why;
+    QByteArrayView idView;
+    const Value *root = s.parse(notification.payload, &why);
+    if (!root || !State::idOf(*root, s.notificationId, &idView, &why)) {
+        Gap gap;
+        gap.kind = GapKind::Unparseable;
+        gap.channel = notification.channel;
+        gap.redisTsMs = notification.receivedMs;
+        gap.detail = QStringLiteral("notification: ") + why;
+        s.emitGap(std::move(gap));
+        return;
+    }
+    const bool tooBig = notification.payload.size() > s.config.maxNotificationBytes;
+    const bool carriesPayload = s.carriesPayload(*root);
+    auto reportOversized = [&](const QByteArray &id, const Entry &entry) {
+        if (!tooBig && !carriesPayload)
+            return;
+        Gap gap = s.gapFor(GapKind::Oversized, id, entry);
+        gap.channel = notification.channel;
+        gap.redisTsMs = notification.receivedMs;
+        gap.detail = tooBig ? QStringLiteral("%1 bytes, over the limit of %2")
+                                  .arg(notification.payload.size())
+                                  .arg(s.config.maxNotificationBytes)
+                            : QString();
+        if (carriesPayload)
+            gap.detail += QLatin1String(tooBig ? "; " : "") +
+                          QStringLiteral("carries a payload: the contract says ids only");
+        s.emitGap(std::move(gap));
+    };
+
+    const QByteArray lookup = QByteArray::fromRawData(idView.data(), idView.size());
+    const auto it = s.index.constFind(lookup);
+    if (it == s.index.cend()) {
+        const QByteArray id(idView.data(), idView.size());
+        const quint32 slot = s.allocate(id);
+        s.index.insert(id, slot);
+        Entry &entry = s.slab[slot];
+        entry.stage = Stage::AwaitingKafka;
+        entry.channel = notification.channel;
+        entry.redisTsMs = notification.receivedMs;
+        entry.copies = 1;
+        entry.seq = s.nextSeq();
+        s.redisQueue.push_back({notification.receivedMs + s.config.graceMs, entry.seq, slot});
+        reportOversized(id, entry);
+        s.enforceCap();
+        return;
+    }
+    Entry &entry = s.slab[*it];
+    const QByteArray &id = entry.id;
+    reportOversized(id, entry);
+    if (entry.stage == Stage::AwaitingNotification) {
+        s.judgeFirstNotification(id, entry, notification.channel, notification.receivedMs);
+        return;
+    }
+    if (entry.stage == Stage::Judged && entry.copies == 0) {
+        // The event was judged silent before this notification arrived.
+        entry.copies = 1;
+        entry.channel = notification.channel;
+        entry.redisTsMs = notification.receivedMs;
+        Gap late = s.gapFor(GapKind::Late, id, entry);
+        late.detail =
+            QStringLiteral("arrived %1 ms after the record, after the grace window "
+                           "(%2 ms): the event was reported %3")
+                .arg(notification.receivedMs - entry.kafkaTsMs)
+                .arg(s.config.graceMs)
+                .arg(QLatin1String(entry.verdict == Verdict::Missing ? "missing" : "unobserved"));
+        s.emitGap(std::move(late), &entry);
+        return;
+    }
+    ++entry.copies;
+    Gap gap = s.gapFor(GapKind::Duplicate, id, entry);
+    gap.channel = notification.channel;
+    gap.redisTsMs = notification.receivedMs;
+    gap.detail = QStringLiteral("copy %1 of the notification; the first arrived at %2 on '%3'")
+                     .arg(entry.copies)
+                     .arg(isoTime(entry.redisTsMs), QString::fromUtf8(entry.channel));
+    s.emitGap(std::move(gap), &entry);
+}
+
+void GapDetector::setKafkaCaughtUp(qint64 nowMs, bool caughtUp)
+{
+    State &s = *m_state;
+    s.kafkaCaughtUp = caughtUp;
+    if (caughtUp)
+        s.caughtUpAtMs = std::max(s.caughtUpAtMs, nowMs);
+}
+
+void GapDetector::redisSubscriptionDown(qint64 nowMs, const QString &cause)
+{
+    State &s = *m_state;
+    if (!s.outages.isEmpty() && s.outages.last().endMs < 0)
+        return; // already down: the first cause is the one that explains the outage
+    s.outages.append({nowMs, -1, cause});
+}
+
+void GapDetector::redisSubscriptionUp(qint64 nowMs)
+{
+    State &s = *m_state;
+    if (!s.outages.isEmpty() && s.outages.last().endMs < 0)
+        s.outages.last().endMs = std::max(nowMs, s.outages.last().startMs);
+}
+
+void GapDetector::advance(qint64 nowMs)
+{
+    State &s = *m_state;
+    s.now = s.haveNow ? std::max(s.now, nowMs) : nowMs;
+    s.haveNow = true;
+    if (s.kafkaCaughtUp)
+        s.caughtUpAtMs = std::max(s.caughtUpAtMs, s.now);
+    s.expireKafka(s.now);
+    s.expireOrphans(s.now);
+    s.forgetRemembered(s.now);
+}
+
+void GapDetector::finish(qint64 nowMs)
+{
+    State &s = *m_state;
+    const qint64 end = nowMs + s.config.graceMs;
+    setKafkaCaughtUp(end, true);
+    advance(end);
+    // What is still pending has a deadline beyond the end of the window (records
+    // stamped in the future, notifications received after nowMs): judge it now,
+    // in queue order so that the report is deterministic.
+    while (Entry *entry = s.liveFront(s.kafkaQueue, Stage::AwaitingNotification)) {
+        s.kafkaQueue.pop_front();
+        s.judgeSilentEvent(entry->id, *entry);
+        s.remember(entry->id, *entry, s.now);
+    }
+    std::sort_heap(s.futureKafka.begin(), s.futureKafka.end(), DueLater());
+    for (auto due = s.futureKafka.rbegin(); due != s.futureKafka.rend(); ++due) {
+        if (Entry *entry = s.live(*due, Stage::AwaitingNotification)) {
+            s.judgeSilentEvent(entry->id, *entry);
+            s.remember(entry->id, *entry, s.now);
+        }
+    }
+    s.futureKafka.clear();
+    while (Entry *entry = s.liveFront(s.redisQueue, Stage::AwaitingKafka)) {
+        s.redisQueue.pop_front();
+        s.judgeOrphan(entry->id, *entry);
+    }
+}
+
+QList<Gap> GapDetector::takeGaps()
+{
+    return std::exchange(m_state->gaps, {});
+}
+
+GapCounts GapDetector::counts() const
+{
+    return m_state->counts;
+}
+
+const metrics::LatencyHistogram &GapDetector::latency() const
+{
+    return m_state->histogram;
+}
+
+QList<RedisOutage> GapDetector::outages() const
+{
+    return m_state->outages;
+}
+
+qint64 GapDetector::pendingCount() const
+{
+    return m_state->index.size();
+}
+
+} // namespace dualscope::gap

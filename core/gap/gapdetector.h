@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "event/channeltemplate.h"
+#include "gap/gaptypes.h"
+#include "metrics/latencyhistogram.h"
+
+#include <QList>
+#include <limits>
+#include <memory>
+
+namespace dualscope::gap {
+
+// Matches the Kafka stream against the Redis stream by event id and reports the
+// gaps of DESIGN.md's table. Kafka is the truth. Plain class driven by fake or
+// real time through its arguments (no clock, no event loop): one thread at a time
+// may call it; a QObject shell owns it on the checker's worker thread.
+//
+// Time: every `nowMs` is the checker's wall clock, ms since the epoch, and must
+// not go backwards. advance(now) promises that every observation received before
+// `now` has been added; windows are judged against the observations' own times
+// (record timestamp, receivedMs), so when advance() runs does not change a verdict.
+//
+// Choices where DESIGN.md is silent (see also the .cpp):
+// - A notification that arrives after the grace window of its event: the event is
+//   `missing` (or `unobserved`), and the notification is reported as `late` with a
+//   detail saying so. `late` therefore counts matched-but-slow notifications plus
+//   these; matched counts neither.
+// - Ids are remembered for 2 x grace after their verdict, so that later copies are
+//   `duplicate`; after that they are forgotten (bounded memory) and a copy becomes
+//   an `orphan` whose detail says the id may be older than the detector's memory.
+// - A Kafka record repeating an id already in memory is a `duplicate` gap (detail:
+//   "the Kafka record repeats ...") and not a new event.
+// - `oversized` is a flag: over maxNotificationBytes, or carrying a payload (a
+//   top-level "payload" member, or any top-level object/array member that is not
+//   on a mapped notification pointer: ids are scalars). The notification is still
+//   judged (matched, wrong_channel, ...) as usual.
+class GapDetector
+{
+public:
+    struct Config
+    {
+        qint64 graceMs = 2000;
+        qint64 lateMs = 1000;
+        qint64 maxNotificationBytes = 1024;
+        event::ChannelTemplate channelTemplate = event::ChannelTemplate::defaultTemplate();
+        FieldMapping mapping;
+        // A hard memory cap: beyond it the oldest remembered ids are forgotten
+        // first, then the oldest pending notifications are dropped (counted in
+        // GapCounts::droppedNotifications) and the oldest pending Kafka events are
+        // judged `unobserved` (the checker could not keep watching them).
+        qint64 maxPendingEntries = 5'000'000;
+        // When the checker's subscription first became active. A Kafka event whose
+        // window [ts, ts + grace] starts earlier (read "from beginning") cannot be
+        // judged: `unobserved`. The default judges everything.
+        qint64 observedSinceMs = std::numeric_limits<qint64>::min();
+    };
+
+    // Everything that would make the detector misbehave: invalid pointers, a
+    // non-positive grace, negative thresholds or cap. The error says which.
+    static bool validate(const Config &config, QString *error);
+
+    // `config` should pass validate(); an invalid id pointer makes every
+    // observation `unparseable` with a detail naming the pointer.
+    explicit GapDetector(Config config);
+    ~GapDetector();
+    GapDetector(const GapDetector &) = delete;
+    GapDetector &operator=(const GapDetector &) = delete;
+
+    const Config &config() const;
+
+    void addKafka(const KafkaObservation &record);
+    void addRedis(const RedisObservation &notification);
+
+    // The Kafka tail reached the high watermark (true) or fell behind (false) at
+    // nowMs. Orphans are judged only against a caught-up moment at least grace
+    // after the notification was received. The state is sticky: while caught up,
+    // each advance(now) counts as a caught-up moment, so a quiet topic still gets
+    // its orphans judged; the tail calls (now, false) when it sees lag again.
+    void setKafkaCaughtUp(qint64 nowMs, bool caughtUp);
+
+    // The checker's own subscription went down / came back. Kafka events whose
+    // window overlaps a down period are `unobserved`, not `missing`.
+    void redisSubscriptionDown(qint64 nowMs, const QString &cause);
+    void redisSubscriptionUp(qint64 nowMs);
+
+    // Judges what the grace window allows and forgets what the memory window
+    // allows; gaps go to the list takeGaps() drains.
+    void advance(qint64 nowMs);
+    // End of the check window: every pending entry is judged, as advance(now +
+    // grace) would with Kafka caught up. Observations may still follow (they are
+    // judged as usual) but counts are final only after the last finish().
+    void finish(qint64 nowMs);
+
+    // Gaps since the last call (matched events are counted, never listed).
+    QList<Gap> takeGaps();
+    GapCounts counts() const;
+    // Matched notifications only, microseconds, receivedMs - record timestamp
+    // clamped at 0.
+    const metrics::LatencyHistogram &latency() const;
+    QList<RedisOutage> outages() const;
+    // Ids held in memory: pending Kafka events and notifications plus the ids
+    // remembered for duplicates. Back to 0 once advance() passed 3 x grace after
+    // the last observation (grace to judge, 2 x grace to remember).
+    qint64 pendingCount() const;
+
+private:
+    struct State;
+    std::unique_ptr<State> m_state;
+};
+
+} // namespace dualscope::gap

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QByteArray>
+#include <QByteArrayView>
+#include <QList>
+#include <QMetaType>
+#include <QString>
+#include <optional>
+
+// Value types of the gap checker (DESIGN.md, "Gap semantics"). Plain data: any
+// thread may use them; they are copied, never shared.
+namespace dualscope::gap {
+
+enum class GapKind {
+    Matched,
+    Missing,
+    Orphan,
+    WrongChannel,
+    Duplicate,
+    Late,
+    Oversized,
+    Unparseable,
+    Unobserved,
+};
+
+// Every kind in DESIGN.md's order, for loops over counts, reports and tables.
+inline constexpr GapKind kAllGapKinds[] = {
+    GapKind::Matched,      GapKind::Missing,     GapKind::Orphan,
+    GapKind::WrongChannel, GapKind::Duplicate,   GapKind::Late,
+    GapKind::Oversized,    GapKind::Unparseable, GapKind::Unobserved,
+};
+
+// The DESIGN.md name: "matched", "missing", "orphan", "wrong_channel", ...
+const char *kindName(GapKind kind);
+// The kind of a DESIGN.md name (exact, lower case); nullopt for anything else.
+std::optional<GapKind> kindFromName(QByteArrayView name);
+
+// One record read from the Kafka topic.
+struct KafkaObservation
+{
+    qint32 partition = -1;
+    qint64 offset = -1;
+    // The record timestamp (CreateTime or LogAppendTime), ms since the epoch.
+    qint64 timestampMs = 0;
+    QByteArray key;
+    QByteArray value;
+};
+
+// One message received from the Redis subscription.
+struct RedisObservation
+{
+    QByteArray channel;
+    // The subscription pattern that delivered it (empty for a plain SUBSCRIBE).
+    QByteArray pattern;
+    QByteArray payload;
+    // Wall clock when the checker received it, ms since the epoch.
+    qint64 receivedMs = 0;
+};
+
+// One finding. Fields that do not apply keep their "unknown" value (-1 or empty):
+// an orphan has no partition, a missing event has no Redis time.
+struct Gap
+{
+    GapKind kind = GapKind::Missing;
+    QByteArray id;
+    qint32 partition = -1;
+    qint64 offset = -1;
+    // The channel the notification arrived on.
+    QByteArray channel;
+    // The channel the template gives for the Kafka event.
+    QByteArray expectedChannel;
+    qint64 kafkaTsMs = -1;
+    qint64 redisTsMs = -1;
+    QString detail;
+
+    friend bool operator==(const Gap &, const Gap &) = default;
+};
+
+struct GapCounts
+{
+    qint64 matched = 0;
+    qint64 missing = 0;
+    qint64 orphan = 0;
+    qint64 wrongChannel = 0;
+    qint64 duplicate = 0;
+    qint64 late = 0;
+    qint64 oversized = 0;
+    qint64 unparseable = 0;
+    qint64 unobserved = 0;
+    // Every record and notification seen, parseable or not.
+    qint64 kafkaRecords = 0;
+    qint64 redisNotifications = 0;
+    // Parseable Kafka records with an id not seen before: each is judged exactly
+    // once, so after finish() matched + missing + wrongChannel + unobserved equals
+    // it (DESIGN.md's invariant; a record repeating an id is a duplicate instead).
+    qint64 kafkaEvents = 0;
+    // Notifications the detector let go unjudged because its memory cap
+    // (Config::maxPendingEntries) was reached; zero in any sane run.
+    qint64 droppedNotifications = 0;
+
+    // Everything except matched: the number that makes `check` exit 1.
+    qint64 gapTotal() const;
+    qint64 of(GapKind kind) const;
+    qint64 &of(GapKind kind);
+
+    friend bool operator==(const GapCounts &, const GapCounts &) = default;
+};
+
+// Where the fields live, as JSON pointers (RFC 6901): "/id", "/meta/event_id",
+// "/a~1b" for the member "a/b". The ids are required; the other pointers may be
+// empty, meaning "this system does not carry that field".
+struct FieldMapping
+{
+    QByteArray kafkaId = "/id";
+    QByteArray kafkaType = "/type";
+    QByteArray kafkaSourceType = "/source_type";
+    QByteArray kafkaSourceId = "/source_id";
+    QByteArray notificationId = "/id";
+    QByteArray notificationType = "/type";
+    QByteArray notificationSourceId = "/source_id";
+
+    // Refuses a pointer that does not start with '/', a '~' not followed by '0' or
+    // '1', control characters, and an empty id pointer. The error names the field.
+    static bool validate(const FieldMapping &mapping, QString *error);
+
+    friend bool operator==(const FieldMapping &, const FieldMapping &) = default;
+};
+
+// A period when the checker's own Redis subscription was down.
+struct RedisOutage
+{
+    qint64 startMs = 0;
+    // -1 while still down.
+    qint64 endMs = -1;
+    QString cause;
+
+    friend bool operator==(const RedisOutage &, const RedisOutage &) = default;
+};
+
+} // namespace dualscope::gap
+
+Q_DECLARE_METATYPE(dualscope::gap::Gap)
+Q_DECLARE_METATYPE(dualscope::gap::GapCounts)

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "kafka/kafkaconfig.h"
+#include "kafka/kafkarecord.h"
+
+#include <QByteArray>
+#include <QDeadlineTimer>
+#include <QList>
+#include <QSet>
+#include <QString>
+#include <optional>
+
+struct rd_kafka_message_s;
+
+namespace dualscope::kafka {
+
+struct BrokerInfo
+{
+    qint32 id = -1;
+    QByteArray host;
+    int port = 0;
+};
+
+struct PartitionInfo
+{
+    qint32 id = -1;
+    qint32 leader = -1;
+    QList<qint32> replicas;
+    QList<qint32> isrs;
+    qint64 low = -1;
+    qint64 high = -1;
+    // Why the partition has no watermarks or no leader; empty when all is well.
+    QString error;
+    // Offsets between the watermarks; on a compacted or transactional topic a
+    // few of them may hold no record (removed keys, transaction markers).
+    qint64 messageCount() const { return low >= 0 && high >= low ? high - low : 0; }
+};
+
+struct TopicInfo
+{
+    QByteArray name;
+    QList<PartitionInfo> partitions;
+    QString error;
+};
+
+struct PageRequest
+{
+    enum class Anchor { Offset, Timestamp, End };
+
+    QByteArray topic;
+    qint32 partition = 0;
+    Anchor anchor = Anchor::Offset;
+    qint64 offset = 0;      // Anchor::Offset
+    qint64 timestampMs = 0; // Anchor::Timestamp: the first record at or after it
+    int count = 100;        // 1..KafkaBrowser::kMaxPageCount
+    // Only the order of the returned records: the same offsets, newest on top.
+    bool newestFirst = false;
+    int timeoutMs = 10000;
+};
+
+struct Page
+{
+    QList<KafkaRecord> records;
+    qint64 low = -1;
+    qint64 high = -1;
+    // What the request asked for: the offset, the offset the timestamp resolved
+    // to, or the high watermark for Anchor::End.
+    qint64 requestedOffset = -1;
+    // Where reading started after clamping to the retained range.
+    qint64 startOffset = -1;
+    // Why the page is not what was asked for (clamped, empty at the end); empty if it is.
+    QString notice;
+};
+
+struct GroupInfo
+{
+    QByteArray name;
+    QByteArray state;
+    QByteArray protocolType;
+    QByteArray protocol;
+    qint32 coordinator = -1;
+    int memberCount = 0;
+};
+
+struct GroupLag
+{
+    qint32 partition = -1;
+    // -1 when the group has committed nothing for the partition.
+    qint64 committed = -1;
+    qint64 low = -1;
+    qint64 high = -1;
+    // high - committed; without a commit, high - low (every retained record) and
+    // `note` says so.
+    qint64 lag = 0;
+    QString note;
+};
+
+// Reads a Kafka cluster on demand: metadata, watermarks, pages of records at an
+// offset, a timestamp or the end, consumer-group lag. Never reads a partition
+// from its start to reach an offset: a page is fetched by assigning the
+// partition at the page's first offset.
+//
+// Every call blocks the calling thread until it is answered or its timeout
+// passed, so call it from a worker thread, never from the GUI thread. One
+// thread at a time per browser (the handle is shared between calls); separate
+// browsers are independent.
+class KafkaBrowser final
+{
+public:
+    // A page is held in memory whole; larger reads are a tail's job.
+    static constexpr int kMaxPageCount = 100000;
+
+    KafkaBrowser(QByteArray bootstrap, Properties properties);
+    ~KafkaBrowser();
+    KafkaBrowser(const KafkaBrowser &) = delete;
+    KafkaBrowser &operator=(const KafkaBrowser &) = delete;
+
+    // Creates the client handle; does not contact the cluster yet (the first
+    // request does, under its own timeout). False on a refused property.
+    bool open(QString *error);
+    bool isOpen() const { return m_consumer != nullptr; }
+    QByteArray bootstrap() const { return m_bootstrap; }
+
+    std::optional<QList<BrokerInfo>> brokers(int timeoutMs, QString *error);
+    // Every topic with its partitions and watermarks, sorted by name.
+    std::optional<QList<TopicInfo>> topics(int timeoutMs, QString *error);
+    std::optional<TopicInfo> topic(const QByteArray &name, int timeoutMs, QString *error);
+    // Low and high watermark of one partition, asked of its leader.
+    bool watermarks(const QByteArray &topic, qint32 partition, qint64 *low, qint64 *high,
+                    int timeoutMs, QString *error);
+
+    std::optional<Page> page(const PageRequest &request, QString *error);
+
+    // The first offset whose record has a timestamp >= tsMs. Asks the broker
+    // (offsets-for-times); when it cannot answer (librdkafka 2.0.2's mock, old
+    // clusters) bisects [low, high) on record timestamps, O(log n) one-record
+    // reads. Assumes timestamps that do not decrease along the log (LogAppendTime,
+    // or CreateTime of a well-behaved producer); otherwise it returns one
+    // crossing point. A timestamp after the last record gives the high watermark;
+    // one before the first retained record gives the low watermark (Kafka's own
+    // answer) — `notice`, when given, says which of the two happened.
+    std::optional<qint64> offsetForTimestamp(const QByteArray &topic, qint32 partition, qint64 tsMs,
+                                             int timeoutMs, QString *error,
+                                             QString *notice = nullptr);
+
+    std::optional<QList<GroupInfo>> groups(int timeoutMs, QString *error);
+    // Committed offsets of `group` (read with OffsetFetch, without joining the
+    // group) against the high watermarks of every partition of `topic`.
+    std::optional<QList<GroupLag>> groupLag(const QByteArray &group, const QByteArray &topic,
+                                            int timeoutMs, QString *error);
+
+    // Admin APIs some clusters lack (librdkafka 2.0.2's mock never answers them):
+    // they end after timeoutMs with "not supported by this cluster", never hang.
+    bool describeTopicConfig(const QByteArray &topic, int timeoutMs, QString *error,
+                             Properties *entries = nullptr);
+    bool createTopic(const QByteArray &name, int partitions, int replicationFactor, int timeoutMs,
+                     QString *error);
+
+private:
+    struct ReadResult
+    {
+        QList<KafkaRecord> records;
+        bool reachedEnd = false;
+    };
+    // Up to `count` records from `offset`, stopping at the partition's end
+    // (EOF, or the record before `high`), or at the deadline.
+    std::optional<ReadResult> read(const QByteArray &topic, qint32 partition, qint64 offset,
+                                   int count, qint64 high, QDeadlineTimer deadline, QString *error);
+    // The first record at or after `offset`, or none when it is at the end.
+    std::optional<std::optional<KafkaRecord>> recordAt(const QByteArray &topic, qint32 partition,
+                                                       qint64 offset, qint64 high,
+                                                       QDeadlineTimer deadline, QString *error);
+    std::optional<qint64> bisectTimestamp(const QByteArray &topic, qint32 partition, qint64 tsMs,
+                                          qint64 low, qint64 high, QDeadlineTimer deadline,
+                                          QString *error);
+    std::optional<qint64> resolveTimestamp(const QByteArray &topic, qint32 partition, qint64 tsMs,
+                                           qint64 low, qint64 high, QDeadlineTimer deadline,
+                                           QString *error, QString *notice);
+    bool ensureOpen(QString *error);
+    std::optional<QList<TopicInfo>> metadataTopics(QDeadlineTimer deadline, int timeoutMs,
+                                                   QString *error);
+    // The topic exists (cached per browser): guards every request naming a topic.
+    bool checkTopic(const QByteArray &topic, QDeadlineTimer deadline, int timeoutMs,
+                    QString *error);
+    bool queryWatermarks(const QByteArray &topic, qint32 partition, qint64 *low, qint64 *high,
+                         int timeoutMs, QString *error);
+    void fillWatermarks(TopicInfo *topic, QDeadlineTimer deadline);
+
+    QByteArray m_bootstrap;
+    Properties m_properties;
+    HandlePtr m_consumer;
+    QSet<QByteArray> m_knownTopics;
+};
+
+// A consumed librdkafka message as a value: key/value null-ness, headers,
+// timestamp and its type. Shared by the browser and the tail.
+KafkaRecord recordFromMessage(const rd_kafka_message_s *message);
+
+// A consumer handle whose consumer queue also carries errors and EOF events
+// (rd_kafka_poll_set_consumer). Shared by the browser and the tail.
+HandlePtr newConsumer(const QByteArray &bootstrap, const Properties &properties, QString *error);
+
+// A "Local: ..." / "Broker: ..." text for an error code, for messages.
+QString errorText(int err);
+
+} // namespace dualscope::kafka

@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: MIT
+// `dualscope-cli check` end to end against the sandbox, with traffic the test
+// writes itself: raw librdkafka records and raw PUBLISH commands, defects included.
+#include "kafka/kafkaconfig.h"
+#include "peers.h"
+#include "redis/redisconnection.h"
+#include "redis/redisurl.h"
+#include "sandbox/redisserverprocess.h"
+#include "sandbox/sandbox.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QTest>
+#include <librdkafka/rdkafka.h>
+
+using namespace dualscope;
+
+namespace {
+
+QString cliPath()
+{
+    return qEnvironmentVariable("DUALSCOPE_CLI");
+}
+
+// Produces raw values (JSON or not) with librdkafka, waiting for every ack.
+class RawProducer
+{
+public:
+    explicit RawProducer(const QByteArray &bootstrap)
+    {
+        QString error;
+        kafka::ConfPtr conf = kafka::makeConf(bootstrap, {{"linger.ms", "1"}}, &error);
+        char reason[256];
+        m_handle.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf.release(), reason, sizeof reason));
+    }
+    bool produce(const QByteArray &key, const QByteArray &value)
+    {
+        return rd_kafka_producev(
+                   m_handle.get(), RD_KAFKA_V_TOPIC("events"),
+                   RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                   RD_KAFKA_V_KEY(key.constData(), size_t(key.size())),
+                   RD_KAFKA_V_VALUE(const_cast<char *>(value.constData()), size_t(value.size())),
+                   RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR_NO_ERROR;
+    }
+    bool flush() { return rd_kafka_flush(m_handle.get(), 10'000) == RD_KAFKA_RESP_ERR_NO_ERROR; }
+
+private:
+    kafka::HandlePtr m_handle;
+};
+
+// PUBLISH through our transport, waiting for each reply.
+class RawPublisher
+{
+public:
+    explicit RawPublisher(const QString &url)
+    {
+        redis::RedisConnection::Options options;
+        options.url = *redis::RedisUrl::parse(url);
+        m_connection = std::make_unique<redis::RedisConnection>(options);
+        QSignalSpy ready(m_connection.get(), &redis::RedisConnection::ready);
+        m_connection->start();
+        if (!ready.wait(5000))
+            qWarning("the test's Redis client did not connect");
+    }
+    void publish(const QByteArray &channel, const QByteArray &message)
+    {
+        m_commands.append({"PUBLISH", channel, message});
+    }
+    bool flush()
+    {
+        int replies = 0;
+        const int expected = int(m_commands.size());
+        m_connection->sendPipeline(std::exchange(m_commands, {}),
+                                   [&](const redis::RespReply &) { ++replies; });
+        return QTest::qWaitFor([&] { return replies == expected; }, 10'000);
+    }
+
+private:
+    std::unique_ptr<redis::RedisConnection> m_connection;
+    QList<QList<QByteArray>> m_commands;
+};
+
+QByteArray eventJson(const QByteArray &id, const QByteArray &sourceId)
+{
+    return R"({"id":")" + id + R"(","type":"order.created","source_type":"user","source_id":")" +
+           sourceId + R"(","timestamp":"2026-11-27T15:04:05.123Z","payload":{"amount":3}})";
+}
+
+QByteArray notificationJson(const QByteArray &id, const QByteArray &sourceId)
+{
+    return R"({"id":")" + id + R"(","type":"order.created","source_id":")" + sourceId + R"("})";
+}
+
+// A `check` child: waits for READY, then for its exit; reads its reports.
+class CheckRun
+{
+public:
+    bool start(const sandbox::Sandbox &box, const QStringList &extra)
+    {
+        m_reportPath = m_dir.filePath(QStringLiteral("report.json"));
+        m_junitPath = m_dir.filePath(QStringLiteral("report.xml"));
+        QStringList args{QStringLiteral("check"),
+                         QStringLiteral("--kafka"),
+                         QString::fromUtf8(box.kafkaBootstrap()),
+                         QStringLiteral("--redis"),
+                         box.redisUrl(),
+                         QStringLiteral("--report"),
+                         m_reportPath,
+                         QStringLiteral("--junit"),
+                         m_junitPath};
+        m_process.start(cliPath(), args + extra);
+        const QDeadlineTimer deadline(20'000);
+        while (!deadline.hasExpired() && !m_out.contains("READY\n")) {
+            m_process.waitForReadyRead(100);
+            m_out += m_process.readAllStandardOutput();
+            if (m_process.state() == QProcess::NotRunning)
+                break;
+        }
+        return m_out.contains("READY\n");
+    }
+    int finish(int timeoutMs = 60'000)
+    {
+        if (!m_process.waitForFinished(timeoutMs))
+            return -1;
+        m_out += m_process.readAllStandardOutput();
+        return m_process.exitStatus() == QProcess::NormalExit ? m_process.exitCode() : -1;
+    }
+    QJsonObject report() const
+    {
+        QFile file(m_reportPath);
+        if (!file.open(QIODevice::ReadOnly))
+            return {};
+        return QJsonDocument::fromJson(file.readAll()).object();
+    }
+    QByteArray junit() const
+    {
+        QFile file(m_junitPath);
+        return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+    }
+    QByteArray output() { return m_out + m_process.readAllStandardError(); }
+    QProcess &process() { return m_process; }
+
+private:
+    QTemporaryDir m_dir;
+    QString m_reportPath;
+    QString m_junitPath;
+    QProcess m_process;
+    QByteArray m_out;
+};
+
+qint64 count(const QJsonObject &report, const char *kind)
+{
+    return report.value(QLatin1String("counts"))
+        .toObject()
+        .value(QLatin1String(kind))
+        .toInteger(-1);
+}
+
+} // namespace
+
+class TestCheck final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase() { QVERIFY2(QFile::exists(cliPath()), "DUALSCOPE_CLI is not set"); }
+
+    void everyDeliberateDefectIsFoundExactly()
+    {
+        // given a sandbox and a running check
+        sandbox::Sandbox box;
+        QString error;
+        QVERIFY2(box.start(&error), qPrintable(error));
+        CheckRun check;
+        QVERIFY2(check.start(box, {QStringLiteral("--until-idle"), QStringLiteral("2"),
+                                   QStringLiteral("--grace-ms"), QStringLiteral("3000"),
+                                   QStringLiteral("--late-ms"), QStringLiteral("1000")}),
+                 check.output().constData());
+
+        // when 200 events reach Kafka, plus 3 records that are not JSON
+        RawProducer kafka(box.kafkaBootstrap());
+        for (int i = 0; i < 200; ++i) {
+            const QByteArray source = "u" + QByteArray::number(i % 7);
+            QVERIFY(kafka.produce(source, eventJson("e-" + QByteArray::number(i), source)));
+        }
+        for (int i = 0; i < 3; ++i)
+            QVERIFY(kafka.produce("x", "this is not json " + QByteArray::number(i)));
+        QVERIFY(kafka.flush());
+
+        // and their notifications go out with defects
+        RawPublisher redis(box.redisUrl());
+        for (int i = 0; i < 200; ++i) {
+            const QByteArray id = "e-" + QByteArray::number(i);
+            const QByteArray source = "u" + QByteArray::number(i % 7);
+            const QByteArray channel = "events:user:" + source;
+            if (i < 10)
+                continue; // missing: e-0..e-9
+            if (i >= 25 && i < 28)
+                continue; // late: sent below, after a pause
+            if (i >= 15 && i < 20) {
+                redis.publish("events:wrong:" + source, notificationJson(id, source));
+                continue; // wrong_channel: e-15..e-19
+            }
+            if (i >= 20 && i < 25) { // oversized: the full event as notification
+                redis.publish(channel, eventJson(id, source));
+                continue;
+            }
+            redis.publish(channel, notificationJson(id, source));
+            if (i >= 10 && i < 15)
+                redis.publish(channel, notificationJson(id, source)); // duplicate: e-10..e-14
+        }
+        for (int i = 0; i < 7; ++i) // orphans: ids Kafka never had
+            redis.publish("events:user:u1", notificationJson("o-" + QByteArray::number(i), "u1"));
+        QVERIFY(redis.flush());
+        QTest::qWait(1500);
+        for (int i = 25; i < 28; ++i)
+            redis.publish(
+                "events:user:u" + QByteArray::number(i % 7),
+                notificationJson("e-" + QByteArray::number(i), "u" + QByteArray::number(i % 7)));
+        QVERIFY(redis.flush());
+
+        // then check exits 1 and the report's counts are exactly right
+        QCOMPARE(check.finish(), 1);
+        const QJsonObject report = check.report();
+        QVERIFY2(!report.isEmpty(), check.output().constData());
+        QCOMPARE(count(report, "kafka_records"), 203);
+        QCOMPARE(count(report, "redis_notifications"), 190 + 5 + 7);
+        QCOMPARE(count(report, "matched"), 185);
+        QCOMPARE(count(report, "missing"), 10);
+        QCOMPARE(count(report, "wrong_channel"), 5);
+        QCOMPARE(count(report, "duplicate"), 5);
+        QCOMPARE(count(report, "oversized"), 5);
+        QCOMPARE(count(report, "orphan"), 7);
+        QCOMPARE(count(report, "unparseable"), 3);
+        QCOMPARE(count(report, "late"), 3);
+        QCOMPARE(count(report, "unobserved"), 0);
+        // and the missing ids are exactly e-0..e-9, each with its Kafka position
+        QSet<QString> missing;
+        for (const QJsonValue &gap : report.value(QLatin1String("gaps")).toArray()) {
+            const QJsonObject object = gap.toObject();
+            if (object.value(QLatin1String("kind")).toString() != QLatin1String("missing"))
+                continue;
+            missing.insert(object.value(QLatin1String("id")).toString());
+            QVERIFY(object.value(QLatin1String("offset")).toInteger(-1) >= 0);
+            QVERIFY(object.value(QLatin1String("partition")).toInteger(-1) >= 0);
+        }
+        QSet<QString> expected;
+        for (int i = 0; i < 10; ++i)
+            expected.insert(QStringLiteral("e-%1").arg(i));
+        QCOMPARE(missing, expected);
+        // and the JUnit report names the kinds with failures
+        const QByteArray junit = check.junit();
+        QVERIFY2(junit.contains("<testsuite") && junit.contains("missing"), junit.constData());
+        QVERIFY(junit.contains("<failure"));
+    }
+
+    void cleanTrafficHasNoGaps()
+    {
+        sandbox::Sandbox box;
+        QString error;
+        QVERIFY2(box.start(&error), qPrintable(error));
+        CheckRun check;
+        QVERIFY(check.start(box, {QStringLiteral("--until-idle"), QStringLiteral("2")}));
+        // when our own publisher sends 2,000 events over 20 sources
+        QProcess publish;
+        publish.start(cliPath(),
+                      {QStringLiteral("publish"), QStringLiteral("--kafka"),
+                       QString::fromUtf8(box.kafkaBootstrap()), QStringLiteral("--redis"),
+                       box.redisUrl(), QStringLiteral("--count"), QStringLiteral("2000"),
+                       QStringLiteral("--sources"), QStringLiteral("20")});
+        QVERIFY(publish.waitForFinished(60'000));
+        QCOMPARE(publish.exitCode(), 0);
+        // then every gap count is 0 and the exit code is 0
+        QCOMPARE(check.finish(), 0);
+        const QJsonObject report = check.report();
+        QCOMPARE(count(report, "matched"), 2000);
+        for (const char *kind : {"missing", "orphan", "wrong_channel", "duplicate", "late",
+                                 "oversized", "unparseable", "unobserved"})
+            QVERIFY2(count(report, kind) == 0, kind);
+        const QJsonObject latency = report.value(QLatin1String("latency_ms")).toObject();
+        QVERIFY(latency.value(QLatin1String("p99")).toDouble() >=
+                latency.value(QLatin1String("p50")).toDouble());
+        const QJsonObject window = report.value(QLatin1String("window")).toObject();
+        QCOMPARE(window.value(QLatin1String("topic")).toString(), QStringLiteral("events"));
+        QVERIFY(!window.value(QLatin1String("partitions")).toArray().isEmpty());
+    }
+
+    void redisRestartedMidCheckMakesUnobservedNotMissing()
+    {
+        sandbox::Sandbox box;
+        QString error;
+        QVERIFY2(box.start(&error), qPrintable(error));
+        CheckRun check;
+        QVERIFY(check.start(box, {QStringLiteral("--until-idle"), QStringLiteral("3"),
+                                  QStringLiteral("--grace-ms"), QStringLiteral("1500")}));
+        // when events flow at 500/s for 4 s and Redis is down from 1 s to 2 s
+        QProcess publish;
+        publish.start(cliPath(),
+                      {QStringLiteral("publish"), QStringLiteral("--kafka"),
+                       QString::fromUtf8(box.kafkaBootstrap()), QStringLiteral("--redis"),
+                       box.redisUrl(), QStringLiteral("--count"), QStringLiteral("2000"),
+                       QStringLiteral("--rate"), QStringLiteral("500"), QStringLiteral("--sources"),
+                       QStringLiteral("5")});
+        QTest::qWait(1000);
+        QVERIFY(box.setRedisDown(true, &error));
+        QTest::qWait(1000);
+        QVERIFY2(box.setRedisDown(false, &error), qPrintable(error));
+        QVERIFY(publish.waitForFinished(60'000));
+        // then the events of the outage are unobserved, none missing, and the outage
+        // is in the report
+        QCOMPARE(check.finish(), 1);
+        const QJsonObject report = check.report();
+        QCOMPARE(count(report, "missing"), 0);
+        QVERIFY(count(report, "unobserved") > 100);
+        QCOMPARE(count(report, "matched") + count(report, "unobserved"), 2000);
+        const QJsonArray outages = report.value(QLatin1String("window"))
+                                       .toObject()
+                                       .value(QLatin1String("redis_outages"))
+                                       .toArray();
+        QCOMPARE(outages.size(), 1);
+    }
+
+    void laggingKafkaTailMakesNoFalseOrphans()
+    {
+        sandbox::Sandbox box;
+        QString error;
+        QVERIFY2(box.start(&error), qPrintable(error));
+        CheckRun check;
+        // (acks=all through brokers 800 ms away take a few seconds: a grace window that
+        // allows for it, so that only the orphan judgement is under test)
+        QVERIFY(check.start(box, {QStringLiteral("--until-idle"), QStringLiteral("3"),
+                                  QStringLiteral("--grace-ms"), QStringLiteral("8000"),
+                                  QStringLiteral("--late-ms"), QStringLiteral("8000")}));
+        // when every broker answers 800 ms late, so the notifications (sent once Kafka
+        // acknowledged, as the contract says) reach the check long before its Kafka
+        // tail fetches the records
+        QVERIFY(box.kafka().setBrokerRtt(-1, 800, &error));
+        QProcess publish;
+        publish.start(cliPath(),
+                      {QStringLiteral("publish"), QStringLiteral("--kafka"),
+                       QString::fromUtf8(box.kafkaBootstrap()), QStringLiteral("--redis"),
+                       box.redisUrl(), QStringLiteral("--count"), QStringLiteral("300")});
+        QVERIFY(publish.waitForFinished(60'000));
+        QCOMPARE(publish.exitCode(), 0);
+        QVERIFY(box.kafka().setBrokerRtt(-1, 0, &error));
+        // then nothing is an orphan: Kafka lag is normal
+        const int exitCode = check.finish();
+        const QJsonObject report = check.report();
+        QVERIFY2(
+            exitCode == 0,
+            QJsonDocument(report.value(QLatin1String("counts")).toObject()).toJson().constData());
+        QCOMPARE(count(report, "orphan"), 0);
+        QCOMPARE(count(report, "matched"), 300);
+    }
+
+    void badInputIsAClearError_data()
+    {
+        QTest::addColumn<QStringList>("arguments");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("malformed pattern")
+            << QStringList{QStringLiteral("--pattern"), QStringLiteral("events:[x")}
+            << "never closed";
+        QTest::newRow("bad pointer")
+            << QStringList{QStringLiteral("--id-pointer"), QStringLiteral("id")} << "pointer";
+        QTest::newRow("bad from") << QStringList{QStringLiteral("--from"),
+                                                 QStringLiteral("yesterday")}
+                                  << "--from takes";
+        QTest::newRow("bad grace")
+            << QStringList{QStringLiteral("--grace-ms"), QStringLiteral("0")} << "--grace-ms";
+    }
+    void badInputIsAClearError()
+    {
+        QFETCH(QStringList, arguments);
+        QFETCH(QString, message);
+        QProcess process;
+        process.start(cliPath(),
+                      QStringList{QStringLiteral("check"), QStringLiteral("--kafka"),
+                                  QStringLiteral("127.0.0.1:1"), QStringLiteral("--redis"),
+                                  QStringLiteral("redis://127.0.0.1:1")} +
+                          arguments);
+        QVERIFY(process.waitForFinished(20'000));
+        QCOMPARE(process.exitCode(), 2);
+        const QByteArray err = process.readAllStandardError();
+        QVERIFY2(QString::fromUtf8(err).contains(message), err.constData());
+    }
+
+    void unreachablePeersAreAnErrorNotAHang()
+    {
+        QProcess process;
+        process.start(cliPath(), {QStringLiteral("check"), QStringLiteral("--kafka"),
+                                  QStringLiteral("127.0.0.1:1"), QStringLiteral("--redis"),
+                                  QStringLiteral("redis://127.0.0.1:1"),
+                                  QStringLiteral("--duration"), QStringLiteral("60")});
+        QVERIFY(process.waitForFinished(30'000));
+        QCOMPARE(process.exitCode(), 2);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCheck)
+#include "tst_check.moc"

@@ -1,0 +1,830 @@
+// SPDX-License-Identifier: MIT
+#include "event/event.h"
+#include "gap/detectorbenchmark.h"
+#include "gap/gapdetector.h"
+
+#include <QRandomGenerator>
+#include <QTest>
+
+using namespace dualscope::gap;
+using dualscope::event::ChannelTemplate;
+
+namespace {
+
+// 2026-11-27T15:04:05.000Z: fake time, no sleeps anywhere.
+constexpr qint64 T0 = 1'795'791'845'000;
+constexpr qint64 kGrace = 2000;
+
+QByteArray recordJson(const QByteArray &id, const QByteArray &sourceId = "octocat",
+                      const QByteArray &sourceType = "user")
+{
+    return "{\"id\":\"" + id + "\",\"type\":\"order.created\",\"source_type\":\"" + sourceType +
+           "\",\"source_id\":\"" + sourceId +
+           "\",\"timestamp\":\"2026-11-27T15:04:05.123Z\",\"payload\":{\"n\":1}}";
+}
+
+KafkaObservation record(const QByteArray &id, qint64 ts, const QByteArray &sourceId = "octocat",
+                        qint64 offset = 0)
+{
+    return {0, offset, ts, sourceId, recordJson(id, sourceId)};
+}
+
+KafkaObservation rawRecord(const QByteArray &value, qint64 ts = T0)
+{
+    return {3, 42, ts, {}, value};
+}
+
+QByteArray notificationJson(const QByteArray &id, const QByteArray &sourceId = "octocat")
+{
+    return "{\"id\":\"" + id + "\",\"type\":\"order.created\",\"source_id\":\"" + sourceId + "\"}";
+}
+
+RedisObservation note(const QByteArray &id, qint64 receivedMs,
+                      const QByteArray &channel = "events:user:octocat")
+{
+    return {channel, "events:*", notificationJson(id), receivedMs};
+}
+
+RedisObservation rawNote(const QByteArray &payload, qint64 receivedMs = T0)
+{
+    return {"events:user:octocat", "events:*", payload, receivedMs};
+}
+
+QList<QByteArray> kinds(const QList<Gap> &gaps)
+{
+    QList<QByteArray> names;
+    for (const Gap &gap : gaps)
+        names.append(kindName(gap.kind));
+    return names;
+}
+
+GapDetector::Config config()
+{
+    GapDetector::Config c;
+    c.graceMs = kGrace;
+    c.lateMs = 1000;
+    return c;
+}
+
+// DESIGN.md's invariant, checked after finish().
+void verifyInvariant(const GapCounts &c)
+{
+    QCOMPARE(c.matched + c.missing + c.wrongChannel + c.unobserved, c.kafkaEvents);
+}
+
+} // namespace
+
+class TestGapDetector final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void kindNamesRoundTrip()
+    {
+        const QList<QByteArray> expected = {"matched",       "missing",     "orphan",
+                                            "wrong_channel", "duplicate",   "late",
+                                            "oversized",     "unparseable", "unobserved"};
+        QCOMPARE(std::size(kAllGapKinds), size_t(expected.size()));
+        for (qsizetype i = 0; i < expected.size(); ++i) {
+            QCOMPARE(QByteArray(kindName(kAllGapKinds[i])), expected.at(i));
+            QVERIFY(kindFromName(expected.at(i)) == kAllGapKinds[i]);
+        }
+        QVERIFY(!kindFromName("Missing"));
+        QVERIFY(!kindFromName(""));
+    }
+
+    void matchedOnExpectedChannelIsCountedNotListed()
+    {
+        // given a detector
+        GapDetector detector(config());
+        // when a record and its notification 15 ms later arrive
+        detector.addKafka(record("e1", T0));
+        detector.addRedis(note("e1", T0 + 15));
+        detector.advance(T0 + 10 * kGrace);
+        // then it is matched, with its latency, and nothing is listed
+        QVERIFY(detector.takeGaps().isEmpty());
+        QCOMPARE(detector.counts().matched, 1);
+        QCOMPARE(detector.counts().gapTotal(), 0);
+        QCOMPARE(detector.latency().count(), 1);
+        QCOMPARE(detector.latency().max(), 15'000);
+    }
+
+    void notificationBeforeItsKafkaRecordMatches()
+    {
+        // given Kafka consumer lag: the notification is received first
+        GapDetector detector(config());
+        detector.setKafkaCaughtUp(T0, false);
+        detector.addRedis(note("e1", T0 + 5));
+        detector.advance(T0 + 1500);
+        QVERIFY(detector.takeGaps().isEmpty());
+        // when the record (stamped after the receipt) arrives
+        detector.addKafka(record("e1", T0 + 10));
+        detector.finish(T0 + 3000);
+        // then it is matched, latency clamped at 0, no orphan
+        QVERIFY(detector.takeGaps().isEmpty());
+        QCOMPARE(detector.counts().matched, 1);
+        QCOMPARE(detector.latency().max(), 0);
+        verifyInvariant(detector.counts());
+    }
+
+    void noOrphanWhileKafkaIsNotCaughtUp()
+    {
+        // given a notification whose id is not (yet) in Kafka
+        GapDetector detector(config());
+        detector.addRedis(note("lagging", T0));
+        // when a long time passes with the tail still behind
+        detector.setKafkaCaughtUp(T0 + 100, true);
+        detector.setKafkaCaughtUp(T0 + 200, false);
+        detector.advance(T0 + 60'000);
+        // then nothing is judged: the caught-up moment came before receipt + grace
+        QVERIFY(detector.takeGaps().isEmpty());
+        QCOMPARE(detector.pendingCount(), 1);
+        // and the record that finally comes matches it
+        detector.addKafka(record("lagging", T0 - 50));
+        QVERIFY(detector.takeGaps().isEmpty());
+        QCOMPARE(detector.counts().matched, 1);
+    }
+
+    void orphanOnlyAfterCaughtUpAndGrace()
+    {
+        // given a notification received at T0 and a tail caught up from then on
+        GapDetector detector(config());
+        detector.addRedis(note("ghost", T0));
+        detector.setKafkaCaughtUp(T0 + 10, true);
+        // when the grace window has not fully passed
+        detector.advance(T0 + kGrace);
+        // then it is not an orphan yet
+        QVERIFY(detector.takeGaps().isEmpty());
+        // when it has passed (the sticky caught-up state counts at each advance)
+        detector.advance(T0 + kGrace + 1);
+        // then it is an orphan
+        const QList<Gap> gaps = detector.takeGaps();
+        QCOMPARE(kinds(gaps), QList<QByteArray>{"orphan"});
+        QCOMPARE(gaps[0].id, QByteArray("ghost"));
+        QCOMPARE(gaps[0].channel, QByteArray("events:user:octocat"));
+        QCOMPARE(gaps[0].redisTsMs, T0);
+        QCOMPARE(gaps[0].partition, -1);
+    }
+
+    void orphanNeedsACaughtUpMomentAfterTheGrace()
+    {
+        // given a tail that caught up before the grace passed, then fell behind
+        GapDetector detector(config());
+        detector.addRedis(note("ghost", T0));
+        detector.setKafkaCaughtUp(T0 + 1000, true);
+        detector.setKafkaCaughtUp(T0 + 1500, false);
+        detector.advance(T0 + 10'000);
+        QVERIFY(detector.takeGaps().isEmpty());
+        // when it reports caught up again
+        detector.setKafkaCaughtUp(T0 + 10'000, true);
+        detector.advance(T0 + 10'001);
+        // then the orphan is judged
+        QCOMPARE(kinds(detector.takeGaps()), QList<QByteArray>{"orphan"});
+        QCOMPARE(detector.counts().orphan, 1);
+    }
+
+    void missingExactlyAfterTheGraceWindow()
+    {
+        // given a record at T0 with no notification
+        GapDetector detector(config());
+        detector.addKafka(record("lost", T0, "octocat", 7));
+        // when the clock reaches the end of the window: still in time
+        detector.advance(T0 + kGrace);
+        QVERIFY(detector.takeGaps().isEmpty());
+        // then one ms later it is missing
+        detector.advance(T0 + kGrace + 1);
+        const QList<Gap> gaps = detector.takeGaps();
+        QCOMPARE(kinds(gaps), QList<QByteArray>{"missing"});
+        QCOMPARE(gaps[0].id, QByteArray("lost"));
+        QCOMPARE(gaps[0].offset, 7);
+        QCOMPARE(gaps[0].kafkaTsMs, T0);
+        QCOMPARE(gaps[0].expectedChannel, QByteArray("events:user:octocat"));
+        QCOMPARE(gaps[0].redisTsMs, -1);
+        QVERIFY(gaps[0].detail.contains(QLatin1String("grace")));
+    }
+
+    void notificationAtTheEndOfTheGraceIsInTime()
+    {
+        GapDetector detector(config());
+        detector.addKafka(record("edge", T0));
+        detector.advance(T0 + kGrace);
+        detector.addRedis(note("edge", T0 + kGrace));
+        detector.finish(T0 + 5000);
+        QCOMPARE(kinds(detector.takeGaps()), QList<QByteArray>{"late"}); // 2000 > lateMs
+        QCOMPARE(detector.counts().matched, 1);
+        QCOMPARE(detector.counts().missing, 0);
+    }
+
+    void notificationAfterTheGraceIsMissingAndLate()
+    {
+        // given a record whose notification comes 2.5 s later
+        GapDetector detector(config());
+        detector.addKafka(record("slow", T0));
+        detector.advance(T0 + 2600);
+        QCOMPARE(kinds(detector.takeGaps()), QList<QByteArray>{"missing"});
+        // when it finally arrives
+        detector.addRedis(note("slow", T0 + 2500));
+        // then it is reported late (with a detail), and the event stays missing
+        const QList<Gap> gaps = detector.takeGaps();
+        QCOMPARE(kinds(gaps), QList<QByteArray>{"late"});
+        QVERIFY(gaps[0].detail.contains(QLatin1String("missing")));
+        // and a further copy is a duplicate
+        detector.addRedis(note("slow", T0 + 2700));
+        QCOMPARE(kinds(detector.takeGaps()), QList<QByteArray>{"duplicate"});
+        QCOMPARE(detector.counts().matched, 0);
+        verifyInvariant(detector.counts());
+    }
+
+    void lateVersusMatchedBoundary()
+    {
+        GapDetector detector(config());
+        detector.addKafka(record("on-time", T0));
+        detector.addRedis(note("on-time", T0 + 1000)); // == lateMs: not late
+        QVERIFY(detector.takeGaps().isEmpty());
+        detector.addKafka(record("late", T0));
+        detector.addRedis(note("late", T0 + 1001));
+        const QList<Gap> gaps = detector.takeGaps();
+        QCOMPARE(kinds(gaps), QList<QByteArray>{"late"});
+        QCOMPARE(gaps[0].redisTsMs - gaps[0].kafkaTsMs, 1001);
+        QVERIFY(gaps[0].detail.contains(QLatin1String("1001 ms")));
+        // late is a flag on a matched event: both count as matched
+        QCOMPARE(detector.counts().matched, 2);
+        QCOMPARE(detector.counts().late, 1);
+    }
+
+    void wrongChannelFirstThenDuplicate()
+    {
+        // given a record for source octocat
+        GapDetector detector(config());
+        detector.addKafka(record("e1", T0));
+        // when the first copy goes to another source's channel, the second to the right one
+        detector.addRedis(note("e1", T0 + 5, "events:user:someone-else"));
+        detector.addRedis(note("e1", T0 + 6));
+        // then the first copy decides: wrong_channel, and the second is a duplicate
+        const QList<Gap> gaps = detector.takeGaps();
+        QCOMPARE(kinds(gaps), (QList<QByteArray>{"wrong_channel", "duplicate"}));
+        QCOMPARE(gaps[0].channel, QByteArray("events:user:someone-else"));
+        QCOMPARE(gaps[0].expectedChannel, QByteArray("events:user:octocat"));
+        QCOMPARE(gaps[1].channel, QByteArray("events:user:octocat"));
+        QCOMPARE(detector.counts().matched, 0);
+        detector.finish(T0 + 10);
+        verifyInvariant(detector.counts());
+    }
+
+    void matchedFirstThenDuplicateOnAnotherChannel()
+    {
+        GapDetector detector(config());
+        detector.addKafka(record("e1", T0));
+        detector.addRedis(note("e1", T0 + 5));
+        detector.addRedis(note("e1", T0 + 6, "events:user:other"));
+        detector.addRedis(note("e1", T0 + 7));
+        const QList<Gap> gaps = detector.takeGaps();
+        QCOMPARE(kinds(gaps), (QList<QByteArray>{"duplicate", "duplicate"}));
+        QVERIFY(gaps[1].detail.contains(QLatin1String("copy 3")));
+        QCOMPARE(detector.counts().matched, 1);
+        QCOMPARE(detector.counts().wrongChannel, 0);
+    }
+
+    void duplicatesBeforeTheKafkaRecord()
+    {
+        GapDetector detector(config());
+        detector.addRedis(note("e1", T0));
+        detector.addRedis(note("e1", T0 + 1));
+        QCOMPARE(kinds(detector.takeGaps()), QList<QByteArray>{"duplicate"});
+        detector.addKafka(record("e1", T0 - 3));
+        QVERIFY(detector.takeGaps().isEmpty());
+        QCOMPARE(detector.counts().matched, 1);
+    }
+
+    void duplicateAfterTheIdExpired()
+    {
+        // given an event matched at T0 + 10 (remembered for 2 x grace after that)
+        GapDetector detector(config());
+        detector.setKafkaCaughtUp(T0, true);
+        detector.addKafka(record("e1", T0));
+        detector.addRedis(note("e1", T0 + 10));
+        // when a copy comes 3 s later, after the grace window
+        detector.advance(T0 + 3000);
+        detector.addRedis(note("e1", T0 + 3000));
+        // then it is still a duplicate
+        QCOMPARE(kinds(detector.takeGaps()), QList<QByteArray>{"duplicate"});
+        // when the memory window has passed
+        detector.advance(T0 + 10 + 2 * kGrace + 1);
+        // then the id is forgotten and memory is back to nothing
+        QCOMPARE(detector.pendingCount(), 0);
+        // and a copy after that is an orphan whose detail explains the memory window
+        detector.addRedis(note("e1", T0 + 6000));
+        detector.advance(T0 + 6000 + kGrace + 1);
+        const QList<Gap> gaps = detector.takeGaps();
+        QCOMPARE(kinds(gaps), QList<QByteArray>{"orphan"});
+        QVERIFY2(gaps[0].detail.contains(QLatin1String("no longer remembered")),
+                 qPrintable(gaps[0].detail));
+        QCOMPARE(detector.counts().duplicate, 1);
+    }
+
+    void kafkaRecordRepeatingAnIdIsADuplicate()
+    {
+        GapDetector detector(config());
+        detector.addKafka(record("e1", T0, "octocat", 1));
+        detector.addKafka(record("e1", T0 + 1, "octocat", 2));
+        const QList<Gap> gaps = detector.takeGaps();
+        QCOMPARE(kinds(gaps), QList<QByteArray>{"duplicate"});
+        QCOMPARE(gaps[0].offset, 2);
+        QVERIFY(gaps[0].detail.contains(QLatin1String("offset 1")));
+        detector.addRedis(note("e1", T0 + 5));
+        detector.finish(T0 + 10);
+        QCOMPARE(detector.counts().kafkaRecords, 2);
+        QCOMPARE(detector.counts().kafkaEvents, 1);
+        verifyInvariant(detector.counts());
+    }
+
+    void unparseable_data()
+    {
+        QTest::addColumn<bool>("kafkaSide");
+        QTest::addColumn<QByteArray>("json");
+        QTest::addColumn<QString>("detailPart");
+        const QList<std::pair<QByteArray, QString>> cases = {
+            {"{\"id\": ", QStringLiteral("not valid JSON")},
+            {"not json at all", QStringLiteral("not valid JSON")},
+            {"[1,2]", QStringLiteral("not a JSON object")},
+            {"{\"type\":\"x\"}", QStringLiteral("no id at /id")},
+            {"{\"id\":42}", QStringLiteral("is a number, not a string")},
+            {"{\"id\":null}", QStringLiteral("is null, not a string")},
+            {"{\"id\":\"\"}", QStringLiteral("empty string")},
+            {"{\"id\":\"\xff\xfe\"}", QStringLiteral("not valid JSON")},
+            {"{\"id\":\"a\"} trailing", QStringLiteral("not valid JSON")},
+        };
+        for (const bool kafka : {true, false}) {
+            for (const auto &[json, part] : cases)
+                QTest::addRow("%s: %s", kafka ? "kafka" : "redis", json.constData())
+                    << kafka << json << part;
+        }
+    }
+
+    void unparseable()
+    {
+        QFETCH(bool, kafkaSide);
+        QFETCH(QByteArray, json);
+        QFETCH(QString, detailPart);
+        // given a detector with the tail caught up
+        GapDetector detector(config());
+        detector.setKafkaCaughtUp(T0, true);
+        // when the bad record or notification arrives
+        if (kafkaSide)
+            detector.addKafka(rawRecord(json));
+        else
+            detector.addRedis(rawNote(json));
+        detector.finish(T0 + 10);
+        // then it is unparseable with a detail, and neither missing nor orphan
+        const QList<Gap> gaps = detector.takeGaps();
+        QCOMPARE(kinds(gaps), QList<QByteArray>{"unparseable"});
+        QVERIFY2(gaps[0].detail.contains(detailPart), qPrintable(gaps[0].detail));
+        QVERIFY(gaps[0].detail.startsWith(kafkaSide ? QLatin1String("Kafka record")
+                                                    : QLatin1String("notification")));
+        if (kafkaSide) {
+            QCOMPARE(gaps[0].partition, 3);
+            QCOMPARE(gaps[0].offset, 42);
+        } else {
+            QCOMPARE(gaps[0].channel, QByteArray("events:user:octocat"));
+        }
+        const GapCounts counts = detector.counts();
+        QCOMPARE(counts.kafkaEvents, 0);
+        QCOMPARE(counts.orphan, 0);
+        QCOMPARE(counts.missing, 0);
+        verifyInvariant(counts);
+    }
+
+    void oversizedBySizeStillMatches()
+    {
+        // given a notification of 1025 bytes with only scalar members
+        GapDetector detector(config());
+        detector.addKafka(record("big", T0));
+        QByteArray payload = "{\"id\":\"big\",\"type\":\"t\",\"source_id\":\"octocat\",\"note\":\"";
+        payload += QByteArray(1025 - payload.size() - 2, 'x') + "\"}";
+        QCOMPARE(payload.size(), 1025);
+        detector.addRedis({"events:user:octocat", "events:*", payload, T0 + 3});
+        // then it is oversized and still matched
+        const QList<Gap> gaps = detector.takeGaps();
+        QCOMPARE(kinds(gaps), QList<QByteArray>{"oversized"});
+        QVERIFY(gaps[0].detail.contains(QLatin1String("1025 bytes")));
+        QCOMPARE(gaps[0].expectedChannel, QByteArray("events:user:octocat"));
+        QCOMPARE(detector.counts().matched, 1);
+        // and 1024 bytes exactly is fine
+        payload.remove(payload.size() - 3, 1);
+        payload.replace("\"big\"", "\"ok1\"");
+        detector.addKafka(record("ok1", T0));
+        detector.addRedis({"events:user:octocat", "events:*", payload, T0 + 3});
+        QVERIFY(detector.takeGaps().isEmpty());
+    }
+
+    void oversizedByPayload_data()
+    {
+        QTest::addColumn<QByteArray>("json");
+        QTest::addColumn<bool>("oversized");
+        QTest::newRow("payload member") << QByteArray(R"({"id":"e1","payload":{"n":1}})") << true;
+        QTest::newRow("payload scalar") << QByteArray(R"({"id":"e1","payload":"x"})") << true;
+        QTest::newRow("other object") << QByteArray(R"({"id":"e1","data":{"n":1}})") << true;
+        QTest::newRow("array") << QByteArray(R"({"id":"e1","items":[1,2]})") << true;
+        QTest::newRow("extra scalar") << QByteArray(R"({"id":"e1","timestamp":"t"})") << false;
+        QTest::newRow("contract") << notificationJson("e1") << false;
+    }
+
+    void oversizedByPayload()
+    {
+        QFETCH(QByteArray, json);
+        QFETCH(bool, oversized);
+        GapDetector detector(config());
+        detector.addKafka(record("e1", T0));
+        detector.addRedis(rawNote(json, T0 + 1));
+        const QList<Gap> gaps = detector.takeGaps();
+        QCOMPARE(kinds(gaps), oversized ? QList<QByteArray>{"oversized"} : QList<QByteArray>{});
+        if (oversized)
+            QVERIFY(gaps[0].detail.contains(QLatin1String("payload")));
+        QCOMPARE(detector.counts().matched, 1);
+    }
+
+    void unobservedVersusMissingAroundAnOutage_data()
+    {
+        QTest::addColumn<qint64>("recordTs");
+        QTest::addColumn<QByteArray>("kind");
+        // outage [T0 + 5000, T0 + 6000]; window of a record: [ts, ts + 2000]
+        QTest::newRow("window ends just before") << T0 + 2999 << QByteArray("missing");
+        QTest::newRow("window ends at the start") << T0 + 3000 << QByteArray("unobserved");
+        QTest::newRow("inside") << T0 + 5500 << QByteArray("unobserved");
+        QTest::newRow("starts at the end") << T0 + 6000 << QByteArray("unobserved");
+        QTest::newRow("starts just after") << T0 + 6001 << QByteArray("missing");
+    }
+
+    void unobservedVersusMissingAroundAnOutage()
+    {
+        QFETCH(qint64, recordTs);
+        QFETCH(QByteArray, kind);
+        // given an outage of our own subscription
+        GapDetector detector(config());
+        detector.redisSubscriptionDown(T0 + 5000, QStringLiteral("connection reset"));
+        detector.redisSubscriptionDown(T0 + 5200, QStringLiteral("second report ignored"));
+        detector.redisSubscriptionUp(T0 + 6000);
+        // when a record without notification is judged
+        detector.addKafka(record("e1", recordTs));
+        detector.advance(T0 + 20'000);
+        // then it is missing or unobserved according to the overlap
+        const QList<Gap> gaps = detector.takeGaps();
+        QCOMPARE(kinds(gaps), QList<QByteArray>{kind});
+        if (kind == "unobserved")
+            QVERIFY2(gaps[0].detail.contains(QLatin1String("connection reset")),
+                     qPrintable(gaps[0].detail));
+        QCOMPARE(detector.outages().size(), 1);
+        QCOMPARE(detector.outages()[0],
+                 (RedisOutage{T0 + 5000, T0 + 6000, QStringLiteral("connection reset")}));
+        verifyInvariant(detector.counts());
+    }
+
+    void unobservedWhileStillDownAndBeforeSubscribing()
+    {
+        GapDetector::Config c = config();
+        c.observedSinceMs = T0;
+        GapDetector detector(c);
+        // a record from before the subscription (read "from beginning")
+        detector.addKafka(record("old", T0 - 60'000));
+        // and one while the subscription is down (not yet back)
+        detector.redisSubscriptionDown(T0 + 1000, QStringLiteral("timeout"));
+        detector.addKafka(record("now", T0 + 1500));
+        detector.finish(T0 + 2000);
+        const QList<Gap> gaps = detector.takeGaps();
+        QCOMPARE(kinds(gaps), (QList<QByteArray>{"unobserved", "unobserved"}));
+        QVERIFY2(gaps[0].detail.contains(QLatin1String("older than")), qPrintable(gaps[0].detail));
+        QVERIFY2(gaps[1].detail.contains(QLatin1String("to now")), qPrintable(gaps[1].detail));
+        QCOMPARE(detector.outages()[0].endMs, -1);
+        verifyInvariant(detector.counts());
+    }
+
+    void matchedDespiteAnOutageIsMatched()
+    {
+        GapDetector detector(config());
+        detector.addKafka(record("e1", T0));
+        detector.addRedis(note("e1", T0 + 10));
+        detector.redisSubscriptionDown(T0 + 20, QStringLiteral("reset"));
+        detector.finish(T0 + 5000);
+        QVERIFY(detector.takeGaps().isEmpty());
+        QCOMPARE(detector.counts().matched, 1);
+    }
+
+    void latencyPercentilesOfKnownData()
+    {
+        // given 100 events with latencies 1..100 ms
+        GapDetector detector(config());
+        for (int i = 1; i <= 100; ++i) {
+            const QByteArray id = "e" + QByteArray::number(i);
+            detector.addKafka(record(id, T0 + i));
+            detector.addRedis(note(id, T0 + i + i));
+        }
+        // then the percentiles are within the histogram's 1/16 precision
+        const auto &h = detector.latency();
+        QCOMPARE(h.count(), 100);
+        for (const auto &[p, exact] : {std::pair{50.0, 50'000}, {90.0, 90'000}, {99.0, 99'000}}) {
+            const qint64 got = h.percentile(p);
+            QVERIFY2(got >= exact && got <= exact * 1.0625 + 1,
+                     qPrintable(QStringLiteral("p%1 = %2").arg(p).arg(got)));
+        }
+        QCOMPARE(h.max(), 100'000);
+        QCOMPARE(h.min(), 1'000);
+    }
+
+    void invariantHoldsOnAMixedRun()
+    {
+        // given a seeded mix: drops, wrong channels, copies, lag, bad JSON, an outage
+        QRandomGenerator rng(1234);
+        GapDetector detector(config());
+        detector.setKafkaCaughtUp(T0, true);
+        qint64 now = T0;
+        for (int i = 0; i < 20'000; ++i) {
+            now = T0 + i / 10;
+            const QByteArray id = "id-" + QByteArray::number(i);
+            const QByteArray source = "s" + QByteArray::number(i % 37);
+            const QByteArray channel = "events:user:" + source;
+            const int roll = int(rng.bounded(100));
+            if (i == 5000)
+                detector.redisSubscriptionDown(now, QStringLiteral("flap"));
+            if (i == 6000)
+                detector.redisSubscriptionUp(now);
+            if (roll < 3)
+                detector.addKafka(rawRecord("{broken", now));
+            else if (roll < 6)
+                detector.addRedis({channel, "events:*", notificationJson("orphan-" + id), now});
+            else {
+                if (roll >= 10 && roll < 20) // lag: notification first
+                    detector.addRedis({channel, "events:*", notificationJson(id, source), now});
+                detector.addKafka(record(id, now, source, i));
+                const qint64 latency = qint64(rng.bounded(3000));
+                if (roll >= 20 && roll < 25)
+                    detector.addRedis(
+                        {"events:user:nope", "events:*", notificationJson(id), now + latency});
+                else if (roll >= 25 && roll < 90)
+                    detector.addRedis(
+                        {channel, "events:*", notificationJson(id, source), now + latency});
+                if (roll >= 85 && roll < 90) // a copy
+                    detector.addRedis({channel, "events:*", notificationJson(id, source), now + 5});
+            }
+            if (i % 100 == 0)
+                detector.advance(now);
+        }
+        detector.finish(now);
+        // then every parseable Kafka event is in exactly one of the four buckets
+        const GapCounts c = detector.counts();
+        verifyInvariant(c);
+        QVERIFY(c.matched > 0 && c.missing > 0 && c.wrongChannel > 0 && c.unobserved > 0);
+        QVERIFY(c.orphan > 0 && c.duplicate > 0 && c.late > 0 && c.unparseable > 0);
+        // and the listed gaps agree with the counts
+        GapCounts listed;
+        for (const Gap &gap : detector.takeGaps())
+            ++listed.of(gap.kind);
+        for (const GapKind kind : kAllGapKinds) {
+            if (kind != GapKind::Matched)
+                QCOMPARE(listed.of(kind), c.of(kind));
+        }
+    }
+
+    void memoryIsBoundedByTheWindow()
+    {
+        // given a long run: 1M events at 100 per ms (100k/s), all matched
+        GapDetector detector(config());
+        detector.setKafkaCaughtUp(T0, true);
+        constexpr qint64 kEvents = 1'000'000;
+        qint64 peak = 0;
+        qint64 now = T0;
+        for (qint64 i = 0; i < kEvents; ++i) {
+            now = T0 + i / 100;
+            const QByteArray id = QByteArray::number(i);
+            detector.addKafka(record(id, now));
+            detector.addRedis(note(id, now + 3));
+            if (i % 1000 == 0) {
+                detector.advance(now);
+                peak = std::max(peak, detector.pendingCount());
+            }
+        }
+        // then memory held only the window: grace to judge + 2 x grace remembered
+        // at 100 events per ms, plus one advance interval
+        QVERIFY2(peak <= 100 * (3 * kGrace + 20), qPrintable(QString::number(peak)));
+        // and it goes back to nothing once the windows have passed
+        detector.advance(now + 3 * kGrace + 10);
+        QCOMPARE(detector.pendingCount(), 0);
+        QCOMPARE(detector.counts().matched, kEvents);
+        QVERIFY(detector.takeGaps().isEmpty());
+    }
+
+    void memoryCapDropsAndCounts()
+    {
+        GapDetector::Config c = config();
+        c.maxPendingEntries = 10;
+        GapDetector detector(c);
+        // notifications that wait for a Kafka tail that never catches up
+        for (int i = 0; i < 25; ++i)
+            detector.addRedis(note("n" + QByteArray::number(i), T0 + i));
+        QCOMPARE(detector.pendingCount(), 10);
+        QCOMPARE(detector.counts().droppedNotifications, 15);
+        // Kafka events over the cap are judged unobserved, saying why
+        for (int i = 0; i < 10; ++i)
+            detector.addKafka(record("k" + QByteArray::number(i), T0 + 100));
+        QCOMPARE(detector.pendingCount(), 10);
+        detector.finish(T0 + 200);
+        verifyInvariant(detector.counts());
+        QCOMPARE(detector.counts().droppedNotifications, 25);
+    }
+
+    void futureStampedRecordDoesNotBlockOthers()
+    {
+        // given a record stamped an hour ahead (skewed producer clock), then a normal one
+        GapDetector detector(config());
+        detector.advance(T0);
+        detector.addKafka(record("future", T0 + 3'600'000));
+        detector.addKafka(record("now", T0));
+        // when the normal one's window passes
+        detector.advance(T0 + kGrace + 1);
+        // then it is judged although it is queued behind the future one
+        const QList<Gap> gaps = detector.takeGaps();
+        QCOMPARE(kinds(gaps), QList<QByteArray>{"missing"});
+        QCOMPARE(gaps[0].id, QByteArray("now"));
+        // and the future one is still pending until finish()
+        detector.advance(T0 + 3 * kGrace);
+        QVERIFY(detector.takeGaps().isEmpty());
+        detector.finish(T0 + 3 * kGrace);
+        QCOMPARE(kinds(detector.takeGaps()), QList<QByteArray>{"missing"});
+        verifyInvariant(detector.counts());
+    }
+
+    void noExpectedChannelMatchesAnyChannel()
+    {
+        // given a record without source_type: the default template cannot expand
+        GapDetector detector(config());
+        const QByteArray value = R"({"id":"e1","type":"t","source_id":"x"})";
+        detector.addKafka(rawRecord(value));
+        detector.addRedis(rawNote(notificationJson("e1"), T0 + 3));
+        QVERIFY(detector.takeGaps().isEmpty());
+        QCOMPARE(detector.counts().matched, 1);
+        // and a missing one says why the channel was not checked
+        detector.addKafka(rawRecord(R"({"id":"e2","type":"t","source_id":"x"})"));
+        detector.finish(T0 + 10);
+        const QList<Gap> gaps = detector.takeGaps();
+        QCOMPARE(kinds(gaps), QList<QByteArray>{"missing"});
+        QVERIFY2(gaps[0].detail.contains(QLatin1String("no expected channel")) &&
+                     gaps[0].detail.contains(QLatin1String("source_type")),
+                 qPrintable(gaps[0].detail));
+        QVERIFY(gaps[0].expectedChannel.isEmpty());
+    }
+
+    void customFieldMappingAndTemplate()
+    {
+        // given ids under /meta/event_id and channels "orders:{type}:{source_id}"
+        GapDetector::Config c = config();
+        c.mapping.kafkaId = "/meta/event_id";
+        c.mapping.kafkaType = "/meta/kind";
+        c.mapping.kafkaSourceType = "";
+        c.mapping.kafkaSourceId = "/origin/id";
+        c.mapping.notificationId = "/meta/event_id";
+        c.mapping.notificationType = "/meta/kind";
+        c.mapping.notificationSourceId = "/origin";
+        QString error;
+        const auto channelTemplate =
+            ChannelTemplate::parse(QStringLiteral("orders:{type}:{source_id}"), &error);
+        QVERIFY2(channelTemplate, qPrintable(error));
+        c.channelTemplate = *channelTemplate;
+        QVERIFY2(GapDetector::validate(c, &error), qPrintable(error));
+        GapDetector detector(c);
+        // when records (one with a numeric source id) and notifications arrive
+        detector.addKafka(rawRecord(
+            R"({"meta":{"event_id":"a1","kind":"paid"},"origin":{"id":"shop-9"},"body":{}})"));
+        detector.addKafka(
+            rawRecord(R"({"meta":{"event_id":"a2","kind":"paid"},"origin":{"id":77}})"));
+        detector.addRedis({"orders:paid:shop-9", "orders:*",
+                           R"({"meta":{"event_id":"a1","kind":"paid"},"origin":"shop-9"})",
+                           T0 + 1});
+        detector.addRedis({"orders:paid:77", "orders:*", R"({"meta":{"event_id":"a2"}})", T0 + 1});
+        detector.addRedis({"orders:paid:1", "orders:*", R"({"meta":{"event_id":"a1"}})", T0 + 2});
+        // then both match (the "meta" object is mapped, not a payload); the copy is a duplicate
+        QCOMPARE(kinds(detector.takeGaps()), QList<QByteArray>{"duplicate"});
+        QCOMPARE(detector.counts().matched, 2);
+        // and the default id pointer no longer finds anything
+        detector.addKafka(rawRecord(R"({"id":"x"})"));
+        const QList<Gap> gaps = detector.takeGaps();
+        QCOMPARE(kinds(gaps), QList<QByteArray>{"unparseable"});
+        QVERIFY(gaps[0].detail.contains(QLatin1String("/meta/event_id")));
+    }
+
+    void escapedPointerTokens()
+    {
+        GapDetector::Config c = config();
+        c.mapping.kafkaId = "/a~1b/c~0d";
+        c.mapping.notificationId = "/a~1b/c~0d";
+        GapDetector detector(c);
+        detector.addKafka(rawRecord(
+            R"({"a/b":{"c~d":"e1"},"type":"t","source_type":"user","source_id":"octocat"})"));
+        detector.addRedis(rawNote(R"({"a/b":{"c~d":"e1"}})", T0 + 1));
+        QVERIFY(detector.takeGaps().isEmpty());
+        QCOMPARE(detector.counts().matched, 1);
+    }
+
+    void invalidPointersAreRefused_data()
+    {
+        QTest::addColumn<QByteArray>("pointer");
+        QTest::addColumn<bool>("forId");
+        QTest::addColumn<QString>("errorPart");
+        QTest::newRow("no slash") << QByteArray("id") << true << QStringLiteral("starts with '/'");
+        QTest::newRow("uri fragment")
+            << QByteArray("#/id") << true << QStringLiteral("starts with");
+        QTest::newRow("bad escape") << QByteArray("/a~2") << true << QStringLiteral("'~'");
+        QTest::newRow("trailing tilde") << QByteArray("/a~") << false << QStringLiteral("'~'");
+        QTest::newRow("control") << QByteArray("/a\nb") << false << QStringLiteral("control");
+        QTest::newRow("empty id") << QByteArray() << true << QStringLiteral("required");
+    }
+
+    void invalidPointersAreRefused()
+    {
+        QFETCH(QByteArray, pointer);
+        QFETCH(bool, forId);
+        QFETCH(QString, errorPart);
+        FieldMapping mapping;
+        (forId ? mapping.notificationId : mapping.kafkaSourceId) = pointer;
+        QString error;
+        QVERIFY(!FieldMapping::validate(mapping, &error));
+        QVERIFY2(error.contains(errorPart), qPrintable(error));
+        QVERIFY2(error.contains(forId ? QLatin1String("notification id")
+                                      : QLatin1String("kafka source_id")),
+                 qPrintable(error));
+    }
+
+    void validMappingsAndConfig()
+    {
+        FieldMapping mapping;
+        QString error;
+        QVERIFY(FieldMapping::validate(mapping, &error));
+        mapping.kafkaType = ""; // "not carried"
+        mapping.kafkaId = "/a~0b~1c/0";
+        QVERIFY2(FieldMapping::validate(mapping, &error), qPrintable(error));
+        GapDetector::Config c;
+        QVERIFY(GapDetector::validate(c, &error));
+        c.graceMs = 0;
+        QVERIFY(!GapDetector::validate(c, &error));
+        QVERIFY(error.contains(QLatin1String("grace")));
+        c = {};
+        c.maxPendingEntries = 0;
+        QVERIFY(!GapDetector::validate(c, &error));
+    }
+
+    void invalidIdPointerMakesEverythingUnparseable()
+    {
+        // a caller that skipped validate(): no crash, a clear detail
+        GapDetector::Config c = config();
+        c.mapping.kafkaId = "id";
+        GapDetector detector(c);
+        detector.addKafka(record("e1", T0));
+        const QList<Gap> gaps = detector.takeGaps();
+        QCOMPARE(kinds(gaps), QList<QByteArray>{"unparseable"});
+        QVERIFY(gaps[0].detail.contains(QLatin1String("not a valid JSON pointer")));
+    }
+
+    void orphanJudgedBeforeItsRecordArrives()
+    {
+        // parallel ordering with a slow Kafka: the notification is an orphan first
+        GapDetector detector(config());
+        detector.setKafkaCaughtUp(T0, true);
+        detector.addRedis(note("e1", T0));
+        detector.advance(T0 + kGrace + 1);
+        QCOMPARE(kinds(detector.takeGaps()), QList<QByteArray>{"orphan"});
+        // when the record arrives after all, it cannot count that copy twice
+        detector.addKafka(record("e1", T0 + 2500));
+        const QList<Gap> gaps = detector.takeGaps();
+        QCOMPARE(kinds(gaps), QList<QByteArray>{"missing"});
+        QVERIFY(gaps[0].detail.contains(QLatin1String("orphan")));
+        verifyInvariant(detector.counts());
+    }
+
+    void takeGapsDrains()
+    {
+        GapDetector detector(config());
+        detector.addKafka(rawRecord("x"));
+        QCOMPARE(detector.takeGaps().size(), 1);
+        QVERIFY(detector.takeGaps().isEmpty());
+        QCOMPARE(detector.counts().unparseable, 1);
+        QCOMPARE(detector.counts().kafkaRecords, 1);
+    }
+
+    void benchmark()
+    {
+        // Measured, not asserted: timing depends on the machine and the build.
+        const qint64 events = qEnvironmentVariableIntValue("DUALSCOPE_BENCH_EVENTS") > 0
+                                  ? qEnvironmentVariableIntValue("DUALSCOPE_BENCH_EVENTS")
+                                  : 200'000;
+        const DetectorBenchResult r = runDetectorBenchmark(events, 1000);
+        qInfo("detector: %lld observations in %.3f s = %.0f observations/s (CPU %.3f s = %.0f "
+              "observations per CPU second), peak pending %lld",
+              r.observations, r.seconds, r.observationsPerSecond, r.cpuSeconds,
+              r.observationsPerCpuSecond, r.peakPending);
+        QCOMPARE(r.counts.missing, events / 1000);
+        QCOMPARE(r.counts.matched, events - events / 1000);
+        QCOMPARE(r.counts.gapTotal(), events / 1000);
+        QCOMPARE(r.observations, 2 * events - events / 1000);
+    }
+};
+
+QTEST_APPLESS_MAIN(TestGapDetector)
+#include "tst_gapdetector.moc"
