@@ -1,11 +1,20 @@
 // SPDX-License-Identifier: MIT
 #include "benchcommand.h"
 
+#include "check/checksession.h"
 #include "cliconnection.h"
+#include "gap/detectorbenchmark.h"
 #include "publishcommand.h"
 #include "sandbox/sandbox.h"
 
+#include <QCoreApplication>
+#include <QDeadlineTimer>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
 #include <QTextStream>
+#include <QThread>
+#include <sys/resource.h>
 
 namespace dualscope::cli {
 
@@ -54,6 +63,196 @@ int benchPublish(const QStringList &arguments)
     return executePublish(request);
 }
 
+double peakRssMegabytes()
+{
+    struct rusage usage = {};
+    ::getrusage(RUSAGE_SELF, &usage); // this process only: the check, not its children
+    return usage.ru_maxrss / 1024.0;
+}
+
+// A `dualscope-cli sandbox` child, so that its memory and CPU are not counted as
+// the check's.
+class SandboxChild
+{
+public:
+    bool start(QString *error)
+    {
+        m_process.start(QCoreApplication::applicationFilePath(), {QStringLiteral("sandbox")});
+        QByteArray out;
+        const QDeadlineTimer deadline(20'000);
+        while (!deadline.hasExpired() && !out.contains("READY\n")) {
+            m_process.waitForReadyRead(100);
+            out += m_process.readAllStandardOutput();
+            if (m_process.state() == QProcess::NotRunning)
+                break;
+        }
+        for (const QByteArray &line : out.split('\n')) {
+            if (line.startsWith("KAFKA_BOOTSTRAP="))
+                kafka = line.mid(16);
+            else if (line.startsWith("REDIS_URL="))
+                redis = line.mid(10);
+        }
+        if (kafka.isEmpty() || redis.isEmpty()) {
+            *error = QStringLiteral("the sandbox did not start: ") +
+                     QString::fromUtf8(m_process.readAllStandardError());
+            return false;
+        }
+        return true;
+    }
+    ~SandboxChild()
+    {
+        m_process.terminate();
+        if (!m_process.waitForFinished(5000))
+            m_process.kill();
+    }
+    QByteArray kafka;
+    QByteArray redis;
+
+private:
+    QProcess m_process;
+};
+
+int benchCheck(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Measures the checker. First the gap detector alone on one core (synthetic matched "
+        "traffic, observations per second). Then the whole check: a CheckSession in this "
+        "process watches while a `dualscope-cli publish` child sends --count events at --rate "
+        "over 50 sources into a sandbox child (or --kafka/--redis); prints whether it kept up "
+        "with no false gaps and this process's peak resident memory. Exit 0 when no false gap "
+        "was reported, 1 otherwise."));
+    addConnectionOptions(parser);
+    parser.addOption({QStringLiteral("count"),
+                      QStringLiteral("Events of dual traffic (default 1000000)."),
+                      QStringLiteral("N"), QStringLiteral("1000000")});
+    parser.addOption({QStringLiteral("rate"), QStringLiteral("Events per second (default 100000)."),
+                      QStringLiteral("R"), QStringLiteral("100000")});
+    parser.addOption({QStringLiteral("detector-events"),
+                      QStringLiteral("Events for the detector-alone run (default 2000000)."),
+                      QStringLiteral("N"), QStringLiteral("2000000")});
+    parser.addOption(
+        {QStringLiteral("detector-only"), QStringLiteral("Measure the detector alone and stop.")});
+    parser.addPositionalArgument(QStringLiteral("check"), QStringLiteral("What to measure."));
+    int exitCode = ExitOk;
+    if (!parseOrExit(parser, arguments, &exitCode))
+        return exitCode;
+    qint64 count = 0, detectorEvents = 0;
+    double rate = 0;
+    QString error;
+    if (!readCount(parser, QStringLiteral("count"), 1, &count, &error) ||
+        !readCount(parser, QStringLiteral("detector-events"), 1, &detectorEvents, &error) ||
+        !readNumber(parser, QStringLiteral("rate"), 1, &rate, &error)) {
+        printError(error);
+        return ExitError;
+    }
+    QTextStream out(stdout);
+    // The detector alone runs last, so that its synthetic inputs do not count in the
+    // check's peak memory.
+    auto measureDetector = [&] {
+        const gap::DetectorBenchResult detector = gap::runDetectorBenchmark(detectorEvents);
+        out << "detector alone: " << detector.observations << " observations in "
+            << QString::number(detector.seconds, 'f', 2)
+            << " s = " << QString::number(detector.observationsPerSecond / 1e6, 'f', 2)
+            << " M observations/s ("
+            << QString::number(detector.observationsPerCpuSecond / 1e6, 'f', 2)
+            << " M per CPU second; target >= 1.0), peak pending " << detector.peakPending
+            << Qt::endl;
+    };
+    if (parser.isSet(QStringLiteral("detector-only"))) {
+        measureDetector();
+        return ExitOk;
+    }
+
+    SandboxChild sandbox;
+    const bool connectionGiven =
+        parser.isSet(QStringLiteral("kafka")) || !qEnvironmentVariableIsEmpty("DUALSCOPE_KAFKA");
+    if (!connectionGiven) {
+        if (!sandbox.start(&error)) {
+            printError(error);
+            return ExitError;
+        }
+        qputenv("DUALSCOPE_KAFKA", sandbox.kafka);
+        qputenv("DUALSCOPE_REDIS", sandbox.redis);
+    }
+    Connection connection;
+    if (!resolveConnection(parser, &connection, &error)) {
+        printError(error);
+        return ExitError;
+    }
+
+    check::CheckConfig config;
+    config.kafkaBootstrap = connection.kafkaBootstrap;
+    config.kafkaProperties = connection.kafkaProperties;
+    config.topic = connection.topic;
+    config.redisUrl = connection.redisUrl;
+    QThread worker;
+    worker.setObjectName(QStringLiteral("check"));
+    auto *session = new check::CheckSession(config);
+    session->moveToThread(&worker);
+    QObject::connect(&worker, &QThread::finished, session, &QObject::deleteLater);
+    QCoreApplication *app = QCoreApplication::instance();
+    QProcess publisher;
+    QElapsedTimer clock;
+    check::CheckResult result;
+    bool finished = false;
+    QObject::connect(session, &check::CheckSession::failed, app, [&](const QString &why) {
+        printError(why);
+        app->exit(ExitError);
+    });
+    QObject::connect(session, &check::CheckSession::ready, app, [&] {
+        clock.start();
+        // The connection goes through the environment: a password stays off `ps`.
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        environment.insert(QStringLiteral("DUALSCOPE_KAFKA"),
+                           QString::fromUtf8(connection.kafkaBootstrap));
+        environment.insert(QStringLiteral("DUALSCOPE_REDIS"), connection.redisUrlText);
+        publisher.setProcessEnvironment(environment);
+        publisher.start(QCoreApplication::applicationFilePath(),
+                        {QStringLiteral("publish"), QStringLiteral("--topic"),
+                         QString::fromUtf8(connection.topic), QStringLiteral("--count"),
+                         QString::number(count), QStringLiteral("--rate"), QString::number(rate),
+                         QStringLiteral("--burst"), QString::number(std::max(1000.0, rate / 10)),
+                         QStringLiteral("--batch"), QStringLiteral("1000"),
+                         QStringLiteral("--sources"), QStringLiteral("50"),
+                         QStringLiteral("--json")});
+    });
+    QObject::connect(&publisher, &QProcess::finished, session, [session] { session->stop(); });
+    QObject::connect(session, &check::CheckSession::finished, app,
+                     [&](const check::CheckResult &checkResult) {
+                         result = checkResult;
+                         finished = true;
+                         app->exit(ExitOk);
+                     });
+    worker.start();
+    QMetaObject::invokeMethod(session, &check::CheckSession::start);
+    const int loopResult = app->exec();
+    worker.quit();
+    worker.wait();
+    if (loopResult != ExitOk || !finished)
+        return ExitError;
+
+    const QJsonObject published =
+        QJsonDocument::fromJson(publisher.readAllStandardOutput()).object();
+    const double publishedRate = published.value(QLatin1String("events_per_s")).toDouble();
+    const qint64 acked = published.value(QLatin1String("kafka_acked")).toInteger();
+    const gap::GapCounts &c = result.counts;
+    out << "whole check: " << acked << " events published at "
+        << QString::number(publishedRate, 'f', 0) << "/s (asked " << QString::number(rate, 'f', 0)
+        << "/s); matched " << c.matched << ", gaps " << c.gapTotal() << " (missing " << c.missing
+        << ", orphan " << c.orphan << ", late " << c.late << ", unobserved " << c.unobserved
+        << "), dropped in our buffers " << result.droppedNotifications << "; latency p50 "
+        << result.latency.percentile(50) / 1000.0 << " ms, p99 "
+        << result.latency.percentile(99) / 1000.0 << " ms; done "
+        << QString::number(clock.elapsed() / 1000.0, 'f', 1) << " s after start" << Qt::endl;
+    out << "peak resident memory of the check process: "
+        << QString::number(peakRssMegabytes(), 'f', 1) << " MB (target < 250 MB)" << Qt::endl;
+    const bool clean = c.gapTotal() == 0 && c.matched == acked && acked == count;
+    out << (clean ? "kept up with no false gaps" : "FALSE GAPS or lost events") << Qt::endl;
+    measureDetector();
+    return clean ? ExitOk : ExitGaps;
+}
+
 } // namespace
 
 int runBenchCommand(const QStringList &arguments)
@@ -62,12 +261,14 @@ int runBenchCommand(const QStringList &arguments)
     const QString what = arguments.size() > 1 ? arguments.at(1) : QString();
     if (what == QLatin1String("publish"))
         return benchPublish(arguments.mid(1));
+    if (what == QLatin1String("check"))
+        return benchCheck(arguments.mid(1));
     if (what == QLatin1String("--help") || what == QLatin1String("-h") || what.isEmpty()) {
         QTextStream(what.isEmpty() ? stderr : stdout)
-            << "usage: dualscope-cli bench publish [options]   (see bench publish --help)\n";
+            << "usage: dualscope-cli bench publish|check [options]   (see bench publish --help)\n";
         return what.isEmpty() ? ExitError : ExitOk;
     }
-    printError(QStringLiteral("bench measures 'publish'; '%1' is not known").arg(what));
+    printError(QStringLiteral("bench measures 'publish' or 'check'; '%1' is not known").arg(what));
     return ExitError;
 }
 

@@ -76,6 +76,7 @@ bool resolveConnection(const QCommandLineParser &parser, Connection *connection,
             return false;
         }
         connection->redisUrl = *url;
+        connection->redisUrlText = redisText;
     }
     connection->kafkaBootstrap = kafka.toUtf8();
     connection->topic = parser.value(QStringLiteral("topic")).toUtf8();

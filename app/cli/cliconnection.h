@@ -17,6 +17,9 @@ struct Connection
 {
     QByteArray kafkaBootstrap;
     redis::RedisUrl redisUrl;
+    // As given (it may hold a password): for child processes, through their
+    // environment, never their command line.
+    QString redisUrlText;
     QByteArray topic = "events";
     kafka::Properties kafkaProperties;
 };

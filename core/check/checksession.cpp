@@ -64,6 +64,8 @@ void CheckSession::start()
     m_monitor->moveToThread(m_redisThread);
     connect(m_redisThread, &QThread::finished, m_monitor, &QObject::deleteLater);
     connect(m_monitor, &redis::RedisMonitor::messages, this, &CheckSession::onMessages);
+    connect(m_monitor, &redis::RedisMonitor::deliveredUpTo, this,
+            [this](qint64 wallMs) { m_redisClockMs = std::max(m_redisClockMs, wallMs); });
     connect(m_monitor, &redis::RedisMonitor::outageStarted, this, &CheckSession::onOutageStarted);
     connect(m_monitor, &redis::RedisMonitor::outageEnded, this, &CheckSession::onOutageEnded);
     connect(m_monitor, &redis::RedisMonitor::startFailed, this,
@@ -180,15 +182,18 @@ void CheckSession::onOutageEnded(const redis::SubscriptionOutage &outage)
 void CheckSession::onCaughtUp(bool caughtUp)
 {
     m_kafkaCaughtUp = caughtUp;
+    // Stamped with the Redis clock, which is behind or at the tail's moment: events
+    // reach this thread in the order they happened, so no earlier moment is claimed.
     if (m_detector)
-        m_detector->setKafkaCaughtUp(nowMs(), caughtUp);
+        m_detector->setKafkaCaughtUp(m_redisClockMs, caughtUp);
 }
 
 void CheckSession::tick()
 {
     if (m_done || !m_detector)
         return;
-    m_detector->advance(nowMs());
+    if (m_redisClockMs > 0)
+        m_detector->advance(m_redisClockMs);
     collectGaps();
     emit progress(m_detector->counts());
     if (!m_ready)
@@ -202,11 +207,13 @@ void CheckSession::tick()
             endWindow();
         return;
     }
-    // The window is closed: give the last notifications the grace window, and the
-    // Kafka tail a bounded time to reach the end.
+    // The window is closed: give the last notifications the grace window (on the
+    // Redis clock: what the monitor delivered, which this thread may still be
+    // working through), and the Kafka tail a bounded time to reach the end.
     const qint64 sinceEnd = m_sinceStart.elapsed() - m_windowEndMonoMs;
-    if (sinceEnd >= m_config.detector.graceMs &&
-        (m_kafkaCaughtUp || sinceEnd >= m_config.detector.graceMs + kCatchUpAllowanceMs))
+    const bool graceOver = m_redisClockMs - m_windowEndMs >= m_config.detector.graceMs;
+    const bool allowanceOver = sinceEnd >= m_config.detector.graceMs + kCatchUpAllowanceMs;
+    if ((graceOver && m_kafkaCaughtUp) || allowanceOver)
         finish();
 }
 
@@ -243,7 +250,7 @@ void CheckSession::finish()
 {
     if (m_done || !m_detector)
         return;
-    m_detector->finish(nowMs());
+    m_detector->finish(std::max(m_redisClockMs, m_windowEndMs));
     collectGaps();
     m_done = true;
     m_tick->stop();

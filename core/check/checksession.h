@@ -119,6 +119,10 @@ private:
     bool m_ready = false;
     bool m_kafkaCaughtUp = false;
     bool m_done = false;
+    // The detector's clock: the Redis monitor's deliveredUpTo(). Judging "missing"
+    // against our own clock would be wrong whenever this thread lags behind the
+    // monitor's batches.
+    qint64 m_redisClockMs = 0;
     qint64 m_windowStartMs = 0;
     qint64 m_windowEndMs = -1; // -1 while the window is open
     qint64 m_windowEndMonoMs = -1;

@@ -238,10 +238,13 @@ void RedisMonitor::recordMessage(QByteArray channel, QByteArray pattern, QByteAr
 
 void RedisMonitor::flush()
 {
+    // Read before the batch goes out: every message in it was received before.
+    const qint64 upTo = QDateTime::currentMSecsSinceEpoch();
     if (!m_buffer.isEmpty()) {
         emit messages(m_buffer);
         m_buffer.clear();
     }
+    emit deliveredUpTo(upTo);
     // Rates over the last whole second, refreshed once a second.
     const qint64 now = monotonicNs();
     if (now - m_lastRateNs >= 1'000'000'000) {

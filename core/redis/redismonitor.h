@@ -106,6 +106,11 @@ public:
 
 signals:
     void messages(const QList<dualscope::redis::PubSubMessage> &batch);
+    // After every batch interval (with or without messages): every message received
+    // before this wall-clock time has been emitted. A consumer that lags behind on
+    // its own thread judges "has the notification come?" against this, not against
+    // its clock.
+    void deliveredUpTo(qint64 wallMs);
     // All subscriptions confirmed (after start, after each reconnect, after a change);
     // after a reconnect, outageEnded() comes first.
     void subscribed();
