@@ -183,6 +183,74 @@ private slots:
         QVERIFY2(result.out.contains("kafka failed 5"), result.out.constData());
     }
 
+    void tailRedisPrintsOneJsonObjectPerLine()
+    {
+        CliSandbox sandbox;
+        QVERIFY(sandbox.start());
+        QProcess tail;
+        tail.start(cliPath(), {QStringLiteral("tail"), QStringLiteral("redis"),
+                               QStringLiteral("--redis"), QString::fromUtf8(sandbox.redis),
+                               QStringLiteral("--count"), QStringLiteral("3")});
+        QVERIFY(tail.waitForStarted());
+        // The tail prints nothing before messages: publish until it has its three.
+        QProcess client;
+        for (int i = 0; i < 100 && tail.state() == QProcess::Running; ++i) {
+            client.start(
+                testing::toolPath("DUALSCOPE_REDIS_CLI", "redis-cli"),
+                {QStringLiteral("-p"), QString::number(sandbox.redisPort()),
+                 QStringLiteral("PUBLISH"), QStringLiteral("events:user:octocat"),
+                 QStringLiteral(R"({"id":"n%1","type":"t","source_id":"octocat"})").arg(i)});
+            client.waitForFinished(5000);
+            tail.waitForFinished(100);
+        }
+        QVERIFY(tail.state() == QProcess::NotRunning || tail.waitForFinished(5000));
+        QCOMPARE(tail.exitCode(), 0);
+        const QList<QByteArray> lines = tail.readAllStandardOutput().trimmed().split('\n');
+        QCOMPARE(lines.size(), 3);
+        for (const QByteArray &line : lines) {
+            const QJsonObject object = QJsonDocument::fromJson(line).object();
+            QCOMPARE(object.value(QLatin1String("channel")).toString(),
+                     QStringLiteral("events:user:octocat"));
+            QCOMPARE(object.value(QLatin1String("pattern")).toString(), QStringLiteral("events:*"));
+            QVERIFY(object.value(QLatin1String("payload"))
+                        .toObject()
+                        .value(QLatin1String("id"))
+                        .toString()
+                        .startsWith(u'n'));
+            QVERIFY(!object.value(QLatin1String("received")).toString().isEmpty());
+        }
+    }
+
+    void tailKafkaFromTheBeginning()
+    {
+        CliSandbox sandbox;
+        QVERIFY(sandbox.start());
+        const CliResult published = runCli(
+            {QStringLiteral("publish"), QStringLiteral("--kafka"), QString::fromUtf8(sandbox.kafka),
+             QStringLiteral("--redis"), QString::fromUtf8(sandbox.redis), QStringLiteral("--count"),
+             QStringLiteral("5"), QStringLiteral("--source-id"), QStringLiteral("octocat")});
+        QCOMPARE(published.exitCode, 0);
+        const CliResult tail =
+            runCli({QStringLiteral("tail"), QStringLiteral("kafka"), QStringLiteral("--kafka"),
+                    QString::fromUtf8(sandbox.kafka), QStringLiteral("--from"),
+                    QStringLiteral("beginning"), QStringLiteral("--count"), QStringLiteral("5")},
+                   30'000);
+        QCOMPARE(tail.exitCode, 0);
+        const QList<QByteArray> lines = tail.out.trimmed().split('\n');
+        QCOMPARE(lines.size(), 5);
+        for (const QByteArray &line : lines) {
+            const QJsonObject object = QJsonDocument::fromJson(line).object();
+            QCOMPARE(object.value(QLatin1String("key")).toString(), QStringLiteral("octocat"));
+            QCOMPARE(object.value(QLatin1String("topic")).toString(), QStringLiteral("events"));
+            QVERIFY(object.value(QLatin1String("offset")).toInteger(-1) >= 0);
+            QVERIFY(!object.value(QLatin1String("value"))
+                         .toObject()
+                         .value(QLatin1String("id"))
+                         .toString()
+                         .isEmpty());
+        }
+    }
+
     void usageErrorsExitTwo_data()
     {
         QTest::addColumn<QStringList>("arguments");
@@ -220,6 +288,16 @@ private slots:
             << QStringList{QStringLiteral("publish"), kafka, redis,
                            QStringLiteral("--template=/nonexistent.json")}
             << "cannot read template";
+        QTest::newRow("tail what") << QStringList{QStringLiteral("tail"), QStringLiteral("mysql")}
+                                   << "tail takes 'redis' or 'kafka'";
+        QTest::newRow("tail malformed pattern")
+            << QStringList{QStringLiteral("tail"), QStringLiteral("redis"), redis,
+                           QStringLiteral("--pattern"), QStringLiteral("a[b")}
+            << "never closed";
+        QTest::newRow("tail offset without partition")
+            << QStringList{QStringLiteral("tail"), QStringLiteral("kafka"), kafka,
+                           QStringLiteral("--offset"), QStringLiteral("5")}
+            << "--offset needs --partition";
         QTest::newRow("unreachable kafka")
             << QStringList{QStringLiteral("publish"), kafka, redis} << "cannot reach Kafka";
     }
