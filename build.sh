@@ -12,7 +12,7 @@ cd "$(dirname "$0")"
 # hiredis, RapidJSON, and the peers the tests and benchmarks talk to.
 PACKAGES=(
     build-essential cmake ninja-build pkg-config
-    qt6-base-dev qt6-base-dev-tools
+    qt6-base-dev qt6-base-dev-tools qt6-charts-dev libgl-dev
     librdkafka-dev libhiredis-dev rapidjson-dev
     redis-server redis-tools kcat
 )
@@ -86,7 +86,9 @@ test)
     ;;
 sanitize)
     install_deps
-    build_in build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDUALSCOPE_SANITIZE=ON -DDUALSCOPE_WERROR=ON
+    # The core tests only: the GUI is not built in this tree.
+    build_in build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDUALSCOPE_SANITIZE=ON -DDUALSCOPE_WERROR=ON \
+        -DDUALSCOPE_BUILD_GUI=OFF
     log "running the core tests under ASan + UBSan"
     status=0
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

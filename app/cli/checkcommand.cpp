@@ -4,6 +4,7 @@
 #include "check/checksession.h"
 #include "cliconnection.h"
 #include "event/event.h"
+#include "mappingoptions.h"
 #include "signalwatcher.h"
 
 #include <QCoreApplication>
@@ -53,21 +54,6 @@ bool readFrom(const QString &text, check::CheckConfig *config, QString *error)
     config->fromTimestampMs = ms;
     return true;
 }
-
-struct MappingOption
-{
-    const char *name;
-    QByteArray gap::FieldMapping::*field;
-};
-const MappingOption kMappingOptions[] = {
-    {"id-pointer", &gap::FieldMapping::kafkaId},
-    {"type-pointer", &gap::FieldMapping::kafkaType},
-    {"source-type-pointer", &gap::FieldMapping::kafkaSourceType},
-    {"source-id-pointer", &gap::FieldMapping::kafkaSourceId},
-    {"notification-id-pointer", &gap::FieldMapping::notificationId},
-    {"notification-type-pointer", &gap::FieldMapping::notificationType},
-    {"notification-source-id-pointer", &gap::FieldMapping::notificationSourceId},
-};
 
 void printSummary(const check::CheckResult &result)
 {
@@ -124,10 +110,7 @@ int runCheckCommand(const QStringList &arguments)
         {QStringLiteral("channel-template"),
          QStringLiteral("Expected channel (default events:{source_type}:{source_id})."),
          QStringLiteral("TEMPLATE")});
-    for (const MappingOption &option : kMappingOptions)
-        parser.addOption({QLatin1String(option.name),
-                          QStringLiteral("JSON pointer of the field (RFC 6901)."),
-                          QStringLiteral("POINTER")});
+    addMappingOptions(parser);
     parser.addOption({QStringLiteral("report"), QStringLiteral("Write the JSON report here."),
                       QStringLiteral("FILE.json")});
     parser.addOption({QStringLiteral("junit"), QStringLiteral("Write a JUnit report here."),
@@ -170,11 +153,7 @@ int runCheckCommand(const QStringList &arguments)
         }
         config.detector.channelTemplate = *channelTemplate;
     }
-    for (const MappingOption &option : kMappingOptions) {
-        if (parser.isSet(QLatin1String(option.name)))
-            config.detector.mapping.*option.field =
-                parser.value(QLatin1String(option.name)).toUtf8();
-    }
+    applyMappingOptions(parser, &config.detector.mapping);
     if (!gap::GapDetector::validate(config.detector, &error)) {
         printError(error);
         return ExitError;

@@ -3,6 +3,7 @@
 #include "checkcommand.h"
 #include "cliconnection.h"
 #include "publishcommand.h"
+#include "replaycommand.h"
 #include "sandboxcommand.h"
 #include "tailcommand.h"
 
@@ -20,6 +21,8 @@ const char kUsage[] =
     "  publish   publish events to Kafka and their notifications to Redis\n"
     "  check     reconcile Kafka and Redis: matched, missing, orphan, ... (exit 0/1/2)\n"
     "  tail      print Redis messages or Kafka records as JSON lines: tail redis|kafka\n"
+    "  replay    re-send the notifications of Kafka events: --from OFFSET|TIME [--to ...] "
+    "| --report FILE.json\n"
     "  bench     measure: bench publish\n"
     "\n"
     "common options: --kafka BOOTSTRAP  --redis redis://[user:pass@]host:port[/db]\n"
@@ -46,6 +49,8 @@ int main(int argc, char *argv[])
         return runCheckCommand(arguments);
     if (command == QLatin1String("tail"))
         return runTailCommand(arguments);
+    if (command == QLatin1String("replay"))
+        return runReplayCommand(arguments);
     if (command == QLatin1String("bench"))
         return runBenchCommand(arguments);
     if (command == QLatin1String("--help") || command == QLatin1String("-h")) {

@@ -196,6 +196,8 @@ void CheckSession::tick()
         m_detector->advance(m_redisClockMs);
     collectGaps();
     emit progress(m_detector->counts());
+    if (++m_ticks % (1000 / kTickMs) == 0)
+        emit latencySnapshot(m_detector->latency());
     if (!m_ready)
         return;
     if (m_windowEndMs < 0) {

@@ -86,6 +86,8 @@ signals:
     void ready();
     void gapsFound(const QList<dualscope::gap::Gap> &gaps);
     void progress(const dualscope::gap::GapCounts &counts);
+    // About once a second: the latency distribution of the matches so far.
+    void latencySnapshot(const dualscope::metrics::LatencyHistogram &latency);
     void finished(const dualscope::check::CheckResult &result);
     void failed(const QString &error);
 
@@ -128,6 +130,7 @@ private:
     qint64 m_windowEndMonoMs = -1;
     QList<gap::Gap> m_gaps;
     qint64 m_gapsNotListed = 0;
+    int m_ticks = 0;
 };
 
 } // namespace dualscope::check

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <QMetaType>
 #include <QtGlobal>
 #include <array>
 
@@ -41,3 +42,4 @@ private:
 };
 
 } // namespace dualscope::metrics
+Q_DECLARE_METATYPE(dualscope::metrics::LatencyHistogram)

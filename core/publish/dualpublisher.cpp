@@ -186,14 +186,14 @@ void DualPublisher::onRedisReady()
 {
     m_redisUp = true;
     m_stats.redisUp = true;
-    if (!m_redisEverUp) {
-        m_redisEverUp = true;
-        if (m_kafkaReady && !m_started) {
-            m_started = true;
-            emit started();
-        }
-        return;
+    m_redisEverUp = true;
+    if (m_kafkaReady && !m_started) {
+        m_started = true;
+        emit started();
     }
+    if (!m_inOutage)
+        return;
+    m_inOutage = false;
     const double outageSeconds = (nowNs() - m_outageStartNs) / 1e9;
     const QString message = QStringLiteral("Redis is back after %1 s; %2 notifications were "
                                            "skipped during the outage")
@@ -205,7 +205,7 @@ void DualPublisher::onRedisReady()
 
 void DualPublisher::onRedisError(const redis::RedisError &error)
 {
-    if (!m_redisEverUp) {
+    if (!m_redisEverUp && m_config.requireRedisAtStart) {
         // The first connection decides whether the configuration is usable at all:
         // a wrong password or address is reported, not silently skipped around.
         if (!m_started && m_kafkaReady) {
@@ -215,8 +215,9 @@ void DualPublisher::onRedisError(const redis::RedisError &error)
         }
         return;
     }
-    if (!m_redisUp)
-        return; // already in an outage: one warning per outage, not per attempt
+    if (m_inOutage)
+        return; // one warning per outage, not one per reconnection attempt
+    m_inOutage = true;
     m_redisUp = false;
     m_stats.redisUp = false;
     ++m_stats.redisOutages;
@@ -228,6 +229,11 @@ void DualPublisher::onRedisError(const redis::RedisError &error)
                                 .arg(error.message);
     qCWarning(lcPublisher).noquote() << message;
     emit redisStatusChanged(false, message);
+    if (!m_started && m_kafkaReady) {
+        // Redis is best-effort: without requireRedisAtStart, Kafka alone starts us.
+        m_started = true;
+        emit started();
+    }
 }
 
 void DualPublisher::failBeforeKafka(quint64 ticket, const QByteArray &eventId, const QString &error)

@@ -40,6 +40,10 @@ struct PublisherConfig
     int enqueueTimeoutMs = 5000;
     // Bounds start(): the topic's metadata and the first Redis handshake.
     int connectTimeoutMs = 5000;
+    // A Redis that cannot be reached at start fails start() (the CLI: the address
+    // or password is probably wrong). Off, start() needs Kafka only and Redis is an
+    // outage from the first moment (the GUI's harness, firing into a downed Redis).
+    bool requireRedisAtStart = true;
     qsizetype maxEventBytes = 1'000'000;
     // Emit outcomesReady() with every event's outcome (tests, the GUI's detail
     // view); off, only the counters are kept, which is what a 1M-event run wants.
@@ -132,6 +136,7 @@ private:
     bool m_kafkaReady = false;
     bool m_redisEverUp = false;
     bool m_redisUp = false;
+    bool m_inOutage = false;
     bool m_closing = false;
     qint64 m_shutdownDeadlineNs = 0;
 

@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: MIT
+#include "services.h"
+
+#include "browser/browserpanel.h"
+#include "browser/browserworker.h"
+#include "check/checksession.h"
+#include "compose/firepanel.h"
+#include "gaps/gappanel.h"
+#include "generate/eventtemplate.h"
+#include "live/livepanel.h"
+#include "main/healthlight.h"
+#include "main/mainwindow.h"
+#include "publish/dualpublisher.h"
+#include "publish/publishrun.h"
+#include "redis/redismonitor.h"
+#include "redis/redisurl.h"
+#include "sandbox/redisserverprocess.h"
+#include "sandbox/sandbox.h"
+
+#include <QDateTime>
+#include <QProcess>
+#include <QThread>
+#include <librdkafka/rdkafka.h>
+
+namespace dualscope::app {
+
+namespace {
+
+// Time given to the publisher to deliver what it holds when the user stops or
+// the window closes.
+constexpr int kPublisherShutdownMs = 5000;
+
+QThread *startThread(QObject *parent, const char *name)
+{
+    auto *thread = new QThread(parent);
+    thread->setObjectName(QLatin1String(name));
+    thread->start();
+    return thread;
+}
+
+void stopThread(QThread *thread)
+{
+    if (!thread)
+        return;
+    thread->quit();
+    thread->wait();
+}
+
+} // namespace
+
+Services::Services(ui::MainWindow *window, QObject *parent) : QObject(parent), m_window(window)
+{
+    connect(m_window->firePanel(), &ui::FirePanel::fireRequested, this, &Services::fire);
+    connect(m_window->firePanel(), &ui::FirePanel::stopRequested, this, &Services::stopFire);
+    wireFaults();
+}
+
+Services::~Services()
+{
+    if (m_run)
+        QMetaObject::invokeMethod(m_run, &publish::PublishRun::stop, Qt::BlockingQueuedConnection);
+    if (m_publisher)
+        QMetaObject::invokeMethod(
+            m_publisher,
+            [publisher = m_publisher.data()] { publisher->shutdown(kPublisherShutdownMs); },
+            Qt::BlockingQueuedConnection);
+    stopThread(m_publisherThread);
+    if (m_check)
+        QMetaObject::invokeMethod(
+            m_check, [check = m_check] { delete check; }, Qt::BlockingQueuedConnection);
+    stopThread(m_checkThread);
+    if (m_monitor)
+        QMetaObject::invokeMethod(m_monitor, &redis::RedisMonitor::stop,
+                                  Qt::BlockingQueuedConnection);
+    stopThread(m_monitorThread);
+    stopThread(m_browserThread);
+    if (m_sandbox)
+        QMetaObject::invokeMethod(
+            m_sandbox, [sandbox = m_sandbox] { delete sandbox; }, Qt::BlockingQueuedConnection);
+    stopThread(m_sandboxThread);
+}
+
+void Services::start(const ConnectionSettings &settings)
+{
+    m_settings = settings;
+    m_window->setConnectionName(settings.name);
+    m_window->setComponentVersions(
+        {QStringLiteral("Qt %1").arg(QLatin1String(qVersion())),
+         QStringLiteral("librdkafka %1").arg(QLatin1String(rd_kafka_version_str())),
+         redisServerVersion()});
+    if (!settings.sandbox) {
+        startWatchers();
+        return;
+    }
+    // The sandbox lives on a thread of its own for the whole session: starting
+    // redis-server or taking it down blocks for up to a few seconds, which the GUI
+    // thread must not, and the child is tied to the thread that forked it.
+    m_sandboxThread = startThread(this, "sandbox");
+    m_sandbox = new sandbox::Sandbox();
+    m_sandbox->moveToThread(m_sandboxThread);
+    QMetaObject::invokeMethod(m_sandbox, [this, sandbox = m_sandbox] {
+        QString error;
+        const bool started = sandbox->start(&error);
+        const QByteArray kafka = sandbox->kafkaBootstrap();
+        const QString redis = sandbox->redisUrl();
+        const QString description = sandbox->description();
+        const int brokers = sandbox->options().brokers;
+        QMetaObject::invokeMethod(this, [=, this] {
+            if (!started) {
+                emit failed(error);
+                return;
+            }
+            m_settings.kafkaBootstrap = kafka;
+            m_settings.redisUrl = redis;
+            m_window->enableSandbox(description, brokers);
+            startWatchers();
+        });
+    });
+}
+
+void Services::startWatchers()
+{
+    QString error;
+    const std::optional<redis::RedisUrl> url = redis::RedisUrl::parse(m_settings.redisUrl, &error);
+    if (!url) {
+        emit failed(error);
+        return;
+    }
+
+    // Live channels: the monitor batches, the panel shows.
+    redis::RedisMonitor::Options monitorOptions;
+    monitorOptions.connection.url = *url;
+    monitorOptions.activeChannelPollMs = 2000;
+    m_monitorThread = startThread(this, "redis-monitor");
+    m_monitor = new redis::RedisMonitor(monitorOptions);
+    m_monitor->moveToThread(m_monitorThread);
+    connect(m_monitorThread, &QThread::finished, m_monitor, &QObject::deleteLater);
+    ui::LivePanel *live = m_window->livePanel();
+    connect(m_monitor, &redis::RedisMonitor::messages, live, &ui::LivePanel::appendMessages);
+    connect(m_monitor, &redis::RedisMonitor::activeChannelsPolled, live,
+            &ui::LivePanel::setActiveChannels);
+    connect(m_monitor, &redis::RedisMonitor::subscribed, m_window, [this] {
+        m_window->redisLight()->setState(ui::HealthLight::State::Up,
+                                         tr("subscribed at %1").arg(m_settings.redisUrl));
+    });
+    connect(m_monitor, &redis::RedisMonitor::outageStarted, m_window,
+            [this](const redis::SubscriptionOutage &outage) {
+                m_window->redisLight()->setState(ui::HealthLight::State::Down, outage.cause);
+            });
+    connect(m_monitor, &redis::RedisMonitor::startFailed, m_window, [this](const QString &why) {
+        m_window->redisLight()->setState(ui::HealthLight::State::Down, why);
+    });
+    connect(live, &ui::LivePanel::subscribeRequested, m_monitor,
+            [monitor = m_monitor](const QByteArray &name, bool isPattern) {
+                monitor->subscribe(name, isPattern);
+            });
+    connect(live, &ui::LivePanel::unsubscribeRequested, m_monitor,
+            [monitor = m_monitor](const QByteArray &name, bool isPattern) {
+                monitor->unsubscribe(name, isPattern);
+            });
+    live->setSubscriptions(m_settings.patterns);
+    QMetaObject::invokeMethod(m_monitor, [monitor = m_monitor, patterns = m_settings.patterns] {
+        for (const QByteArray &pattern : patterns)
+            monitor->subscribe(pattern, true);
+        monitor->start();
+    });
+
+    // Gaps: a check session that runs for as long as the window.
+    check::CheckConfig checkConfig;
+    checkConfig.kafkaBootstrap = m_settings.kafkaBootstrap;
+    checkConfig.kafkaProperties = m_settings.kafkaProperties;
+    checkConfig.topic = m_settings.topic;
+    checkConfig.redisUrl = *url;
+    checkConfig.patterns = m_settings.patterns;
+    m_checkThread = startThread(this, "check");
+    m_check = new check::CheckSession(checkConfig);
+    m_check->moveToThread(m_checkThread);
+    ui::GapPanel *gaps = m_window->gapPanel();
+    connect(m_check, &check::CheckSession::gapsFound, gaps, &ui::GapPanel::appendGaps);
+    connect(m_check, &check::CheckSession::gapsFound, live, &ui::LivePanel::applyGaps);
+    connect(m_check, &check::CheckSession::latencySnapshot, gaps, &ui::GapPanel::setLatency);
+    connect(
+        m_check, &check::CheckSession::progress, gaps, [this, gaps](const gap::GapCounts &counts) {
+            gaps->setCounts(counts);
+            m_window->kafkaLight()->setState(
+                ui::HealthLight::State::Up, tr("tailing %1 at %2")
+                                                .arg(QString::fromUtf8(m_settings.topic),
+                                                     QString::fromUtf8(m_settings.kafkaBootstrap)));
+        });
+    connect(m_check, &check::CheckSession::failed, m_window, [this](const QString &why) {
+        m_window->kafkaLight()->setState(ui::HealthLight::State::Down, why);
+        qWarning("%s", qPrintable(why));
+    });
+    // Stream rates for the chart, from the counters, about once a second.
+    connect(
+        m_check, &check::CheckSession::progress, gaps, [this, gaps](const gap::GapCounts &counts) {
+            const qint64 now = QDateTime::currentMSecsSinceEpoch();
+            if (now - m_lastRateSampleMs < 1000)
+                return;
+            const double seconds = m_lastRateSampleMs ? (now - m_lastRateSampleMs) / 1000.0 : 1.0;
+            gaps->addRateSample(now, (counts.kafkaRecords - m_lastKafkaRecords) / seconds,
+                                (counts.redisNotifications - m_lastRedisNotifications) / seconds);
+            m_lastKafkaRecords = counts.kafkaRecords;
+            m_lastRedisNotifications = counts.redisNotifications;
+            m_lastRateSampleMs = now;
+        });
+    QMetaObject::invokeMethod(m_check, &check::CheckSession::start);
+
+    // Kafka browser.
+    m_browserThread = startThread(this, "kafka-browser");
+    m_browser = new ui::BrowserWorker(m_settings.kafkaBootstrap, m_settings.kafkaProperties);
+    m_browser->moveToThread(m_browserThread);
+    connect(m_browserThread, &QThread::finished, m_browser, &QObject::deleteLater);
+    m_window->browserPanel()->setWorker(m_browser);
+    m_window->browserPanel()->refresh();
+    connect(gaps, &ui::GapPanel::openKafkaRecord, m_window->browserPanel(),
+            [this](qint32 partition, qint64 offset) {
+                m_window->browserPanel()->showRecord(m_settings.topic, partition, offset);
+            });
+    connect(gaps, &ui::GapPanel::selectNotification, live, &ui::LivePanel::selectNotification);
+    emit ready();
+}
+
+void Services::fire(const ui::FireRequest &request)
+{
+    if (m_publisher)
+        return; // one run at a time: the panel shows Stop while running
+    generate::TemplateError templateError;
+    std::optional<generate::EventTemplate> eventTemplate =
+        generate::EventTemplate::compile(request.templateText, &templateError);
+    if (!eventTemplate) {
+        m_window->firePanel()->setError(templateError.toString());
+        return;
+    }
+    eventTemplate->setSourceSpread(request.sources);
+    QString error;
+    publish::PublisherConfig config;
+    config.kafkaBootstrap = m_settings.kafkaBootstrap;
+    config.kafkaProperties = m_settings.kafkaProperties;
+    config.topic = m_settings.topic;
+    config.redisUrl = *redis::RedisUrl::parse(m_settings.redisUrl, &error);
+    config.ordering = request.ordering;
+    config.requireRedisAtStart = false; // fire into a downed Redis: that is the harness
+    if (!m_publisherThread)
+        m_publisherThread = startThread(this, "publisher");
+    m_publisher = new publish::DualPublisher(config);
+    m_run = new publish::PublishRun(m_publisher, *eventTemplate, request.run);
+    m_publisher->moveToThread(m_publisherThread);
+    m_run->moveToThread(m_publisherThread);
+    ui::FirePanel *panel = m_window->firePanel();
+    const qint64 requested = request.run.count;
+    connect(m_publisher, &publish::DualPublisher::started, m_run, &publish::PublishRun::start);
+    connect(m_publisher, &publish::DualPublisher::startFailed, panel,
+            [this, panel](const QString &why) {
+                panel->setError(why);
+                finishFire();
+            });
+    connect(m_run, &publish::PublishRun::progress, panel,
+            [panel, requested](const publish::PublisherStats &stats, qint64 generated) {
+                panel->setProgress(stats, generated, requested);
+            });
+    connect(m_run, &publish::PublishRun::finished, m_publisher,
+            [publisher = m_publisher.data(), panel](const publish::RunSummary &summary) {
+                QMetaObject::invokeMethod(panel, [panel, summary] { panel->setFinished(summary); });
+                publisher->shutdown(kPublisherShutdownMs);
+            });
+    connect(m_publisher, &publish::DualPublisher::shutdownFinished, this, &Services::finishFire);
+    panel->setRunning(true);
+    QMetaObject::invokeMethod(m_publisher, &publish::DualPublisher::start);
+}
+
+void Services::stopFire()
+{
+    if (m_run)
+        QMetaObject::invokeMethod(m_run, &publish::PublishRun::stop);
+}
+
+void Services::finishFire()
+{
+    m_window->firePanel()->setRunning(false);
+    if (m_run)
+        m_run->deleteLater();
+    if (m_publisher)
+        m_publisher->deleteLater();
+    m_run = nullptr;
+    m_publisher = nullptr;
+}
+
+void Services::wireFaults()
+{
+    connect(m_window, &ui::MainWindow::redisDownRequested, this, &Services::setRedisDown);
+    connect(m_window, &ui::MainWindow::brokerDownRequested, this, &Services::setBrokerDown);
+    connect(m_window, &ui::MainWindow::requestErrorsRequested, this, &Services::pushRequestErrors);
+    connect(m_window, &ui::MainWindow::roundTripTimeRequested, this, &Services::setRoundTripTime);
+}
+
+void Services::setRedisDown(bool down)
+{
+    if (!m_sandbox)
+        return;
+    QMetaObject::invokeMethod(m_sandbox, [sandbox = m_sandbox, down] {
+        QString error;
+        if (!sandbox->setRedisDown(down, &error))
+            qWarning("Redis fault: %s", qPrintable(error));
+        else
+            qInfo("sandbox fault: Redis %s", down ? "down" : "up");
+    });
+}
+
+void Services::setBrokerDown(int brokerId, bool down)
+{
+    if (!m_sandbox)
+        return;
+    QMetaObject::invokeMethod(m_sandbox, [sandbox = m_sandbox, brokerId, down] {
+        QString error;
+        if (!sandbox->kafka().setBrokerDown(brokerId, down, &error))
+            qWarning("broker fault: %s", qPrintable(error));
+        else
+            qInfo("sandbox fault: broker %d %s", brokerId, down ? "down" : "up");
+    });
+}
+
+void Services::pushRequestErrors(const QString &api, const QString &errorName, int count)
+{
+    if (!m_sandbox)
+        return;
+    QMetaObject::invokeMethod(m_sandbox, [sandbox = m_sandbox, api, errorName, count] {
+        const auto apiKey = sandbox::KafkaMockCluster::apiKeyByName(api);
+        const auto code = sandbox::KafkaMockCluster::errorCodeByName(errorName);
+        QString error;
+        if (!apiKey || !code ||
+            !sandbox->kafka().pushRequestErrors(*apiKey, QList<int>(count, *code), &error))
+            qWarning("request-error fault: %s %s %s", qPrintable(api), qPrintable(errorName),
+                     qPrintable(error));
+        else
+            qInfo("sandbox fault: next %d %s requests fail with %s", count, qPrintable(api),
+                  qPrintable(errorName));
+    });
+}
+
+void Services::setRoundTripTime(int milliseconds)
+{
+    if (!m_sandbox)
+        return;
+    QMetaObject::invokeMethod(m_sandbox, [sandbox = m_sandbox, milliseconds] {
+        QString error;
+        if (!sandbox->kafka().setBrokerRtt(-1, milliseconds, &error))
+            qWarning("round-trip fault: %s", qPrintable(error));
+        else
+            qInfo("sandbox fault: broker round-trip time %d ms", milliseconds);
+    });
+}
+
+QString Services::redisServerVersion() const
+{
+    QProcess process;
+    process.start(QStringLiteral("redis-server"), {QStringLiteral("--version")});
+    if (!process.waitForFinished(2000))
+        return QStringLiteral("redis-server (version unknown)");
+    // "Redis server v=7.0.15 sha=..." -> "redis-server 7.0.15"
+    const QByteArray out = process.readAllStandardOutput();
+    const qsizetype at = out.indexOf("v=");
+    return at < 0 ? QStringLiteral("redis-server (version unknown)")
+                  : QStringLiteral("redis-server %1")
+                        .arg(QString::fromUtf8(out.mid(at + 2, out.indexOf(' ', at) - at - 2)));
+}
+
+} // namespace dualscope::app

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "kafka/kafkaconfig.h"
+
+#include <QObject>
+#include <QPointer>
+
+class QThread;
+
+namespace dualscope::check {
+class CheckSession;
+}
+namespace dualscope::publish {
+class DualPublisher;
+class PublishRun;
+} // namespace dualscope::publish
+namespace dualscope::redis {
+class RedisMonitor;
+}
+namespace dualscope::sandbox {
+class Sandbox;
+}
+namespace dualscope::ui {
+class BrowserWorker;
+class MainWindow;
+struct FireRequest;
+} // namespace dualscope::ui
+
+namespace dualscope::app {
+
+// What the window connects to: the sandbox, or a Kafka cluster and a Redis server.
+struct ConnectionSettings
+{
+    QString name = QStringLiteral("sandbox");
+    bool sandbox = true;
+    QByteArray kafkaBootstrap;
+    kafka::Properties kafkaProperties;
+    QByteArray topic = "events";
+    QString redisUrl;
+    QList<QByteArray> patterns{QByteArrayLiteral("events:*")};
+};
+
+// The one place that creates the core services, moves each to a thread of its own
+// and wires them to the window's panels (STYLE.md: app/ holds the wiring, ui/ the
+// widgets, core/ the work). GUI thread only.
+class Services final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(Services)
+
+public:
+    explicit Services(ui::MainWindow *window, QObject *parent = nullptr);
+    // Stops in a fixed order under one deadline: publishing, checking, watching,
+    // browsing, then the sandbox.
+    ~Services() override;
+
+    // Starts the sandbox (on its own long-lived thread) when asked, then the
+    // watchers. Asynchronous: ready() or failed() follows.
+    void start(const ConnectionSettings &settings);
+
+    // Sandbox faults (no-ops without a sandbox).
+    void setRedisDown(bool down);
+    void setBrokerDown(int brokerId, bool down);
+    void pushRequestErrors(const QString &api, const QString &error, int count);
+    void setRoundTripTime(int milliseconds);
+
+    const ConnectionSettings &settings() const { return m_settings; }
+
+signals:
+    void ready();
+    void failed(const QString &error);
+
+private:
+    void startWatchers();
+    void fire(const ui::FireRequest &request);
+    void stopFire();
+    void finishFire();
+    void wireFaults();
+    QString redisServerVersion() const;
+
+    ui::MainWindow *m_window;
+    ConnectionSettings m_settings;
+    QThread *m_sandboxThread = nullptr;
+    sandbox::Sandbox *m_sandbox = nullptr;
+    QThread *m_monitorThread = nullptr;
+    redis::RedisMonitor *m_monitor = nullptr;
+    QThread *m_checkThread = nullptr;
+    check::CheckSession *m_check = nullptr;
+    QThread *m_browserThread = nullptr;
+    ui::BrowserWorker *m_browser = nullptr;
+    QThread *m_publisherThread = nullptr;
+    QPointer<publish::DualPublisher> m_publisher;
+    QPointer<publish::PublishRun> m_run;
+    qint64 m_lastKafkaRecords = 0;
+    qint64 m_lastRedisNotifications = 0;
+    qint64 m_lastRateSampleMs = 0;
+};
+
+} // namespace dualscope::app

@@ -1,0 +1,523 @@
+// SPDX-License-Identifier: MIT
+#include "check/catchup.h"
+
+#include "kafka/kafkabrowser.h"
+#include "kafka/kafkarecord.h"
+#include "kafka/kafkatail.h"
+#include "redis/redismonitor.h"
+
+#include <QDeadlineTimer>
+#include <QThread>
+#include <QTimer>
+#include <algorithm>
+#include <limits>
+#include <optional>
+#include <rapidjson/document.h>
+#include <rapidjson/pointer.h>
+#include <tuple>
+
+namespace dualscope::check {
+
+Q_LOGGING_CATEGORY(lcCatchUp, "dualscope.catchup", QtInfoMsg)
+
+namespace {
+
+// Reads the id, type and source id of one JSON document through the mapping's
+// pointers. The id must be a non-empty string (as the gap detector wants it); type
+// and source id are taken when they are strings or integers, left empty otherwise.
+class FieldReader
+{
+public:
+    FieldReader(const QByteArray &id, const QByteArray &type, const QByteArray &sourceId)
+        : m_id(pointer(id)), m_type(pointer(type)), m_sourceId(pointer(sourceId))
+    {
+    }
+
+    bool read(const QByteArray &json, FeedItem *item) const
+    {
+        if (!m_id || json.isEmpty())
+            return false;
+        rapidjson::Document document;
+        document.Parse(json.constData(), size_t(json.size()));
+        if (document.HasParseError() || !document.IsObject())
+            return false;
+        const rapidjson::Value *id = m_id->Get(document);
+        if (!id || !id->IsString() || id->GetStringLength() == 0)
+            return false;
+        item->id = QByteArray(id->GetString(), qsizetype(id->GetStringLength()));
+        item->type = text(document, m_type);
+        item->sourceId = text(document, m_sourceId);
+        return true;
+    }
+
+private:
+    static std::optional<rapidjson::Pointer> pointer(const QByteArray &text)
+    {
+        if (text.isEmpty())
+            return std::nullopt; // the system does not carry the field
+        rapidjson::Pointer p(text.constData(), size_t(text.size()));
+        if (!p.IsValid())
+            return std::nullopt;
+        return p;
+    }
+
+    static QByteArray text(const rapidjson::Value &root,
+                           const std::optional<rapidjson::Pointer> &field)
+    {
+        const rapidjson::Value *value = field ? field->Get(root) : nullptr;
+        if (!value)
+            return {};
+        if (value->IsString())
+            return QByteArray(value->GetString(), qsizetype(value->GetStringLength()));
+        if (value->IsInt64())
+            return QByteArray::number(value->GetInt64());
+        if (value->IsUint64())
+            return QByteArray::number(value->GetUint64());
+        return {};
+    }
+
+    std::optional<rapidjson::Pointer> m_id;
+    std::optional<rapidjson::Pointer> m_type;
+    std::optional<rapidjson::Pointer> m_sourceId;
+};
+
+FieldReader kafkaReader(const gap::FieldMapping &mapping)
+{
+    return FieldReader(mapping.kafkaId, mapping.kafkaType, mapping.kafkaSourceId);
+}
+
+FieldReader notificationReader(const gap::FieldMapping &mapping)
+{
+    return FieldReader(mapping.notificationId, mapping.notificationType,
+                       mapping.notificationSourceId);
+}
+
+bool kafkaItem(const FieldReader &reader, const kafka::KafkaRecord &record, FeedItem *item)
+{
+    item->source = FeedItem::Kafka;
+    item->timestampMs = record.timestampMs;
+    item->partition = record.partition;
+    item->offset = record.offset;
+    item->raw = record.value;
+    return !record.valueIsNull && reader.read(record.value, item);
+}
+
+} // namespace
+
+bool CatchUpConfig::validate(const CatchUpConfig &config, QString *error)
+{
+    if (config.topic.isEmpty()) {
+        *error = QStringLiteral("no Kafka topic given");
+        return false;
+    }
+    if (config.patterns.isEmpty()) {
+        *error = QStringLiteral("no Redis pattern given");
+        return false;
+    }
+    for (const QByteArray &pattern : config.patterns) {
+        if (!redis::validatePattern(pattern, error))
+            return false;
+    }
+    if (!gap::FieldMapping::validate(config.mapping, error))
+        return false;
+    // One page per partition holds the partition's share, so the page limit applies.
+    if (config.recentCount < 0 || config.recentCount > kafka::KafkaBrowser::kMaxPageCount) {
+        *error = QStringLiteral("the recent count must be 0 to %1, not %2")
+                     .arg(kafka::KafkaBrowser::kMaxPageCount)
+                     .arg(config.recentCount);
+        return false;
+    }
+    if (config.dedupWindow < 1) {
+        *error = QStringLiteral("the de-duplication window must hold at least one id, not %1")
+                     .arg(config.dedupWindow);
+        return false;
+    }
+    if (config.connectTimeoutMs < 1 || config.loadTimeoutMs < 1) {
+        *error = QStringLiteral("the timeouts must be positive, not %1 ms and %2 ms")
+                     .arg(config.connectTimeoutMs)
+                     .arg(config.loadTimeoutMs);
+        return false;
+    }
+    if (config.maxBuffered < 0) {
+        *error =
+            QStringLiteral("the buffer limit must not be negative, not %1").arg(config.maxBuffered);
+        return false;
+    }
+    return true;
+}
+
+IdWindow::IdWindow(qsizetype capacity) : m_capacity(std::max<qsizetype>(capacity, 1)) {}
+
+bool IdWindow::insert(const QByteArray &id)
+{
+    if (m_ids.contains(id))
+        return false;
+    if (m_ring.size() < m_capacity) {
+        m_ring.append(id);
+    } else {
+        m_ids.remove(m_ring[m_next]);
+        m_ring[m_next] = id;
+        m_next = (m_next + 1) % m_capacity;
+    }
+    m_ids.insert(id);
+    return true;
+}
+
+CatchUpFeed::CatchUpFeed(CatchUpConfig config, QObject *parent)
+    : QObject(parent), m_config(std::move(config)),
+      m_window(std::max(m_config.dedupWindow, m_config.recentCount))
+{
+    qRegisterMetaType<FeedItem>();
+    qRegisterMetaType<QList<FeedItem>>();
+    qRegisterMetaType<QList<kafka::KafkaRecord>>();
+    qRegisterMetaType<QList<redis::PubSubMessage>>();
+}
+
+CatchUpFeed::~CatchUpFeed()
+{
+    stopPeers();
+}
+
+void CatchUpFeed::start()
+{
+    if (m_state != State::Idle)
+        return;
+    QString error;
+    if (!CatchUpConfig::validate(m_config, &error)) {
+        fail(error);
+        return;
+    }
+    m_state = State::Subscribing;
+
+    redis::RedisMonitor::Options monitorOptions;
+    monitorOptions.connection.url = m_config.redisUrl;
+    monitorOptions.connection.connectTimeoutMs = m_config.connectTimeoutMs;
+    m_redisThread = new QThread(this);
+    m_redisThread->setObjectName(QStringLiteral("catchup-redis"));
+    m_monitor = new redis::RedisMonitor(monitorOptions);
+    m_monitor->moveToThread(m_redisThread);
+    connect(m_redisThread, &QThread::finished, m_monitor, &QObject::deleteLater);
+    connect(m_monitor, &redis::RedisMonitor::messages, this, &CatchUpFeed::onMessages);
+    connect(m_monitor, &redis::RedisMonitor::subscribed, this, &CatchUpFeed::onSubscribed);
+    connect(m_monitor, &redis::RedisMonitor::startFailed, this,
+            [this](const QString &why) { fail(QStringLiteral("Redis: ") + why); });
+    connect(m_monitor, &redis::RedisMonitor::outageStarted, this, [this] {
+        // Notifications of the outage are lost; only the Kafka tail can make up.
+        qCWarning(lcCatchUp) << "Redis subscription down;"
+                             << (m_config.followKafka ? "the Kafka tail fills in"
+                                                      : "events in the outage are missed");
+    });
+
+    m_kafkaThread = new QThread(this);
+    m_kafkaThread->setObjectName(QStringLiteral("catchup-kafka"));
+    m_kafkaWorker = new QObject;
+    m_kafkaWorker->moveToThread(m_kafkaThread);
+    connect(m_kafkaThread, &QThread::finished, m_kafkaWorker, &QObject::deleteLater);
+
+    m_redisThread->start();
+    m_kafkaThread->start();
+    const QList<QByteArray> patterns = m_config.patterns;
+    redis::RedisMonitor *monitor = m_monitor;
+    QMetaObject::invokeMethod(m_monitor, [monitor, patterns] {
+        for (const QByteArray &pattern : patterns)
+            monitor->subscribe(pattern, true);
+        monitor->start();
+    });
+
+    // RedisMonitor retries a lost connection forever; a start must end.
+    m_subscribeTimer = new QTimer(this);
+    m_subscribeTimer->setSingleShot(true);
+    connect(m_subscribeTimer, &QTimer::timeout, this, [this] {
+        if (m_state == State::Subscribing)
+            fail(QStringLiteral("Redis: the subscription at %1 was not confirmed within %2 ms")
+                     .arg(m_config.redisUrl.toDisplayString())
+                     .arg(m_config.connectTimeoutMs));
+    });
+    m_subscribeTimer->start(m_config.connectTimeoutMs);
+}
+
+void CatchUpFeed::onSubscribed()
+{
+    if (m_state != State::Subscribing)
+        return; // a resubscription after an outage
+    m_subscribeTimer->stop();
+    m_state = State::Loading;
+    emit subscribed();
+    // The pages are read only now: whatever Kafka holds after this moment has its
+    // notification arrive on the subscription (buffered until the load is done).
+    const CatchUpConfig config = m_config;
+    const std::atomic_bool *cancel = &m_cancel;
+    QMetaObject::invokeMethod(m_kafkaWorker, [this, config, cancel] {
+        const auto progress = [this](int done, int total) {
+            QMetaObject::invokeMethod(this, [this, done, total] {
+                if (m_state == State::Loading)
+                    emit loadProgress(done, total);
+            });
+        };
+        LoadResult result = load(config, *cancel, progress);
+        // Posted to the feed's thread; dropped if the feed is gone by then.
+        QMetaObject::invokeMethod(this, [this, result] { onLoaded(result); });
+    });
+}
+
+CatchUpFeed::LoadResult CatchUpFeed::load(const CatchUpConfig &config,
+                                          const std::atomic_bool &cancel,
+                                          const std::function<void(int, int)> &progress)
+{
+    LoadResult result;
+    const QDeadlineTimer deadline(config.loadTimeoutMs);
+    const auto remainingMs = [&deadline] {
+        return int(
+            std::clamp<qint64>(deadline.remainingTime(), 1, std::numeric_limits<int>::max()));
+    };
+    const auto failed = [&result](const QString &why) {
+        result.error = QStringLiteral("Kafka: ") + why;
+        return result;
+    };
+    const QString overTime = QStringLiteral("the recent events of %1 did not load within %2 ms")
+                                 .arg(QString::fromUtf8(config.topic))
+                                 .arg(config.loadTimeoutMs);
+
+    kafka::KafkaBrowser browser(config.kafkaBootstrap, config.kafkaProperties);
+    QString error;
+    if (!browser.open(&error))
+        return failed(error);
+    // Metadata and every watermark at once: one cut through the topic, so the
+    // recent events are consistent across partitions and the tail starts at it.
+    const std::optional<kafka::TopicInfo> topic =
+        browser.topic(config.topic, std::min(config.connectTimeoutMs, remainingMs()), &error);
+    if (!topic)
+        return failed(error);
+    if (!topic->error.isEmpty())
+        return failed(topic->error);
+
+    const FieldReader reader = kafkaReader(config.mapping);
+    QList<FeedItem> items;
+    for (const kafka::PartitionInfo &partition : topic->partitions) {
+        const QString place =
+            QStringLiteral("%1[%2]").arg(QString::fromUtf8(config.topic)).arg(partition.id);
+        if (cancel)
+            return failed(QStringLiteral("stopped while loading"));
+        if (!partition.error.isEmpty())
+            return failed(QStringLiteral("%1: %2").arg(place, partition.error));
+        if (deadline.hasExpired())
+            return failed(overTime);
+        const qint64 count = std::min<qint64>(partition.messageCount(), qint64(config.recentCount));
+        const qint64 first = partition.high - count;
+        qint64 end = first;
+        if (count > 0) {
+            // An offset page ending at the cut is the End page of that moment.
+            kafka::PageRequest request;
+            request.topic = config.topic;
+            request.partition = partition.id;
+            request.anchor = kafka::PageRequest::Anchor::Offset;
+            request.offset = first;
+            request.count = int(count);
+            request.timeoutMs = remainingMs();
+            const std::optional<kafka::Page> page = browser.page(request, &error);
+            if (!page)
+                return failed(error);
+            for (const kafka::KafkaRecord &record : page->records) {
+                if (record.offset >= partition.high)
+                    break; // past the cut: the tail's (a compacted log skips offsets)
+                end = record.offset + 1;
+                FeedItem item;
+                if (kafkaItem(reader, record, &item))
+                    items.append(item);
+                else
+                    ++result.unparseable;
+            }
+            // Short of the cut with time left: transaction markers or compaction
+            // hold the last offsets. Out of time: records are missing.
+            if (end < partition.high && deadline.hasExpired())
+                return failed(overTime);
+        }
+        // The tail goes on from where the page really ended, so nothing is lost.
+        result.ends.insert(partition.id, count > 0 ? end : partition.high);
+        progress(int(result.ends.size()), int(topic->partitions.size()));
+    }
+
+    std::sort(items.begin(), items.end(), [](const FeedItem &a, const FeedItem &b) {
+        return std::tie(a.timestampMs, a.partition, a.offset) <
+               std::tie(b.timestampMs, b.partition, b.offset);
+    });
+    // Newest first until recentCount distinct ids; a repeated id (a producer's
+    // retry without idempotence) is shown once, as its newest record.
+    QSet<QByteArray> seen;
+    for (qsizetype i = items.size() - 1; i >= 0 && result.items.size() < config.recentCount; --i) {
+        if (seen.contains(items[i].id)) {
+            ++result.duplicates;
+            continue;
+        }
+        seen.insert(items[i].id);
+        result.items.append(items[i]);
+    }
+    std::reverse(result.items.begin(), result.items.end());
+    result.ok = true;
+    return result;
+}
+
+void CatchUpFeed::onLoaded(const LoadResult &result)
+{
+    if (m_state != State::Loading)
+        return; // stopped or failed meanwhile
+    if (!result.ok) {
+        fail(result.error);
+        return;
+    }
+    m_pageEnds = result.ends;
+    m_counters.loaded = result.items.size();
+    m_counters.unparseable += result.unparseable;
+    m_counters.duplicatesDropped += result.duplicates;
+    for (const FeedItem &item : result.items)
+        m_window.insert(item.id);
+    m_state = State::Live;
+    emit recentEvents(result.items);
+
+    // The notifications that arrived while loading: those the load showed already
+    // are dropped, the rest go out (each once) before anything newer.
+    QList<FeedItem> out;
+    for (const FeedItem &item : std::as_const(m_buffer)) {
+        if (m_window.insert(item.id)) {
+            out.append(item);
+            ++m_counters.bufferedDelivered;
+        } else {
+            ++m_counters.duplicatesDropped;
+            ++m_counters.bufferedDropped;
+        }
+    }
+    m_buffer.clear();
+    m_buffer.squeeze();
+    qCInfo(lcCatchUp).nospace() << "loaded " << m_counters.loaded << " recent events; "
+                                << m_counters.bufferedDelivered << " buffered notifications new, "
+                                << m_counters.bufferedDropped << " already loaded";
+    if (!out.isEmpty()) {
+        m_counters.liveDelivered += out.size();
+        emit live(out);
+    }
+    if (m_config.followKafka)
+        startTail();
+}
+
+void CatchUpFeed::startTail()
+{
+    kafka::TailOptions options;
+    options.topic = m_config.topic;
+    options.from = kafka::TailOptions::From::Offsets;
+    options.offsets = m_pageEnds;
+    options.resolveTimeoutMs = m_config.loadTimeoutMs;
+    m_tail = new kafka::KafkaTail(m_config.kafkaBootstrap, m_config.kafkaProperties, options);
+    m_tail->moveToThread(m_kafkaThread);
+    connect(m_kafkaThread, &QThread::finished, m_tail, &QObject::deleteLater);
+    connect(m_tail, &kafka::KafkaTail::records, this, &CatchUpFeed::onTailRecords);
+    connect(m_tail, &kafka::KafkaTail::errorOccurred, this, [](const QString &why) {
+        // The Redis stream goes on; the tail only makes up for lost notifications.
+        qCWarning(lcCatchUp).noquote() << "Kafka tail:" << why;
+    });
+    QMetaObject::invokeMethod(m_tail, &kafka::KafkaTail::start);
+}
+
+void CatchUpFeed::onMessages(const QList<redis::PubSubMessage> &messages)
+{
+    if (m_state != State::Subscribing && m_state != State::Loading && m_state != State::Live)
+        return;
+    const FieldReader reader = notificationReader(m_config.mapping);
+    QList<FeedItem> out;
+    for (const redis::PubSubMessage &message : messages) {
+        FeedItem item;
+        item.source = FeedItem::Redis;
+        item.channel = message.channel;
+        item.timestampMs = message.receivedMs;
+        item.raw = message.payload;
+        if (!reader.read(message.payload, &item)) {
+            ++m_counters.unparseable;
+            continue;
+        }
+        if (m_state != State::Live) {
+            if (m_buffer.size() >= m_config.maxBuffered)
+                ++m_counters.bufferOverflow;
+            else
+                m_buffer.append(item);
+            continue;
+        }
+        if (m_window.insert(item.id))
+            out.append(item);
+        else
+            ++m_counters.duplicatesDropped;
+    }
+    if (!out.isEmpty()) {
+        m_counters.liveDelivered += out.size();
+        emit live(out);
+    }
+}
+
+void CatchUpFeed::onTailRecords(const QList<kafka::KafkaRecord> &records)
+{
+    if (m_state != State::Live)
+        return;
+    const FieldReader reader = kafkaReader(m_config.mapping);
+    QList<FeedItem> out;
+    for (const kafka::KafkaRecord &record : records) {
+        FeedItem item;
+        if (!kafkaItem(reader, record, &item)) {
+            ++m_counters.unparseable;
+            continue;
+        }
+        if (m_window.insert(item.id))
+            out.append(item);
+        else
+            ++m_counters.duplicatesDropped;
+    }
+    if (!out.isEmpty()) {
+        m_counters.liveDelivered += out.size();
+        m_counters.liveFromKafka += out.size();
+        emit live(out);
+    }
+}
+
+void CatchUpFeed::stop()
+{
+    m_state = State::Done;
+    if (m_subscribeTimer)
+        m_subscribeTimer->stop();
+    stopPeers();
+}
+
+void CatchUpFeed::fail(const QString &error)
+{
+    if (m_state == State::Done)
+        return;
+    m_state = State::Done;
+    if (m_subscribeTimer)
+        m_subscribeTimer->stop();
+    stopPeers();
+    emit failed(error);
+}
+
+void CatchUpFeed::stopPeers()
+{
+    m_cancel = true;
+    // Blocking: each thread serves only this feed's peers, so this cannot deadlock.
+    if (m_redisThread) {
+        QMetaObject::invokeMethod(m_monitor, &redis::RedisMonitor::stop,
+                                  Qt::BlockingQueuedConnection);
+        m_redisThread->quit();
+        m_redisThread->wait();
+        m_redisThread = nullptr;
+        m_monitor = nullptr; // deleted as its thread finished
+    }
+    if (m_kafkaThread) {
+        if (m_tail)
+            QMetaObject::invokeMethod(m_tail, &kafka::KafkaTail::stop,
+                                      Qt::BlockingQueuedConnection);
+        // A running load ends at its next check of m_cancel.
+        m_kafkaThread->quit();
+        m_kafkaThread->wait();
+        m_kafkaThread = nullptr;
+        m_kafkaWorker = nullptr; // deleted as its thread finished
+        m_tail = nullptr;
+    }
+    m_buffer.clear();
+}
+
+} // namespace dualscope::check

@@ -1,0 +1,507 @@
+// SPDX-License-Identifier: MIT
+#include "gap/gaptypes.h"
+#include "live/channeltreemodel.h"
+#include "live/livemessagemodel.h"
+#include "live/livepanel.h"
+#include "redis/redismonitor.h"
+
+#include <QAbstractItemModelTester>
+#include <QComboBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QScrollBar>
+#include <QSignalSpy>
+#include <QSortFilterProxyModel>
+#include <QTableView>
+#include <QTest>
+
+using dualscope::redis::PubSubMessage;
+using dualscope::ui::LiveMessageModel;
+using dualscope::ui::LivePanel;
+
+namespace {
+
+QByteArray idOf(int i)
+{
+    return "evt-" + QByteArray::number(i);
+}
+
+PubSubMessage message(int i, const QByteArray &channel = "events:user:octocat")
+{
+    PubSubMessage m;
+    m.channel = channel;
+    m.pattern = "events:*";
+    m.payload = R"({"id":")" + idOf(i) + R"(","type":"push","source_id":"octocat"})";
+    m.receivedMs = 1'700'000'000'000 + i;
+    m.receivedMonoNs = qint64(i) * 1000;
+    return m;
+}
+
+QList<PubSubMessage> batch(int first, int count, const QByteArray &channel = "events:user:octocat")
+{
+    QList<PubSubMessage> result;
+    for (int i = first; i < first + count; ++i)
+        result.append(message(i, channel));
+    return result;
+}
+
+QString cell(const QAbstractItemModel &model, int row, int column)
+{
+    return model.data(model.index(row, column)).toString();
+}
+
+} // namespace
+
+class TestLiveMessageModel : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void oneInsertPerBatch();
+    void trimsOldestWithOneRemove();
+    void batchLargerThanCapacity();
+    void shrinkingCapacityTrims();
+    void defaultCapacityHoldsOneHundredThousand();
+    void parsesIdAndTypeOnce();
+    void escapedIdFallsBackToDecoder();
+    void setMatchStateOnHeldAndLetGoRows();
+    void duplicateIdMarksNewestRow();
+    void clearResets();
+
+    void panelShowsBatchesCoalesced();
+    void panelFilter();
+    void panelPauseWithSpace();
+    void panelPauseBuffersBounded();
+    void panelSubscriptions();
+    void panelMalformedPatternShowsError();
+    void panelDetailAndSelectNotification();
+    void panelAppliesGaps();
+};
+
+void TestLiveMessageModel::oneInsertPerBatch()
+{
+    // Given a model under the tester
+    LiveMessageModel model;
+    model.setCapacity(1000);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+
+    // When two batches arrive
+    model.appendBatch(batch(0, 10));
+    QCOMPARE(inserted.size(), 1);
+    QCOMPARE(inserted.at(0).at(1).toInt(), 0);
+    QCOMPARE(inserted.at(0).at(2).toInt(), 9);
+    model.appendBatch(batch(10, 5));
+
+    // Then one insert each, nothing removed
+    QCOMPARE(inserted.size(), 2);
+    QCOMPARE(inserted.at(1).at(1).toInt(), 10);
+    QCOMPARE(inserted.at(1).at(2).toInt(), 14);
+    QCOMPARE(removed.size(), 0);
+    QCOMPARE(model.rowCount(), 15);
+    QCOMPARE(model.droppedCount(), 0);
+    model.appendBatch({});
+    QCOMPARE(inserted.size(), 2);
+}
+
+void TestLiveMessageModel::trimsOldestWithOneRemove()
+{
+    LiveMessageModel model;
+    model.setCapacity(100);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+
+    model.appendBatch(batch(0, 80));
+    QCOMPARE(removed.size(), 0);
+    model.appendBatch(batch(80, 50));
+
+    QCOMPARE(inserted.size(), 2);
+    QCOMPARE(removed.size(), 1);
+    QCOMPARE(removed.at(0).at(1).toInt(), 0);
+    QCOMPARE(removed.at(0).at(2).toInt(), 29); // last is inclusive
+    QCOMPARE(model.rowCount(), 100);
+    QCOMPARE(model.droppedCount(), 30);
+    QCOMPARE(model.idAt(0), idOf(30));
+    QCOMPARE(model.idAt(99), idOf(129));
+    QCOMPARE(model.rowOfId(idOf(29)), -1);
+    QCOMPARE(model.rowOfId(idOf(30)), 0);
+
+    for (int i = 0; i < 5; ++i) {
+        inserted.clear();
+        removed.clear();
+        model.appendBatch(batch(130 + i * 7, 7));
+        QCOMPARE(inserted.size(), 1);
+        QCOMPARE(removed.size(), 1);
+        QCOMPARE(removed.at(0).at(2).toInt(), 6);
+    }
+    QCOMPARE(model.droppedCount(), 65);
+}
+
+void TestLiveMessageModel::batchLargerThanCapacity()
+{
+    LiveMessageModel model;
+    model.setCapacity(10);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+
+    model.appendBatch(batch(0, 25));
+    QCOMPARE(inserted.size(), 1);
+    QCOMPARE(removed.size(), 0);
+    QCOMPARE(model.rowCount(), 10);
+    QCOMPARE(model.droppedCount(), 15);
+    QCOMPARE(model.idAt(0), idOf(15));
+
+    model.appendBatch(batch(25, 30));
+    QCOMPARE(inserted.size(), 2);
+    QCOMPARE(removed.size(), 1);
+    QCOMPARE(removed.at(0).at(2).toInt(), 9);
+    QCOMPARE(model.droppedCount(), 45);
+    QCOMPARE(model.idAt(0), idOf(45));
+}
+
+void TestLiveMessageModel::shrinkingCapacityTrims()
+{
+    LiveMessageModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.appendBatch(batch(0, 50));
+    QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+    model.setCapacity(20);
+    QCOMPARE(removed.size(), 1);
+    QCOMPARE(removed.at(0).at(2).toInt(), 29);
+    QCOMPARE(model.rowCount(), 20);
+    QCOMPARE(model.droppedCount(), 30);
+    model.setCapacity(40);
+    QCOMPARE(removed.size(), 1);
+}
+
+void TestLiveMessageModel::defaultCapacityHoldsOneHundredThousand()
+{
+    LiveMessageModel model;
+    QCOMPARE(model.capacity(), LiveMessageModel::kDefaultCapacity);
+    QCOMPARE(model.capacity(), 100'000);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+    for (int b = 0; b < 12; ++b)
+        model.appendBatch(batch(b * 10'000, 10'000));
+    QCOMPARE(inserted.size(), 12);
+    QCOMPARE(removed.size(), 2);
+    QCOMPARE(model.rowCount(), 100'000);
+    QCOMPARE(model.droppedCount(), 20'000);
+    QCOMPARE(model.idAt(0), idOf(20'000));
+    QCOMPARE(model.rowOfId(idOf(119'999)), 99'999);
+}
+
+void TestLiveMessageModel::parsesIdAndTypeOnce()
+{
+    LiveMessageModel model;
+    QList<PubSubMessage> messages = batch(0, 1);
+    PubSubMessage spaced = message(1, "events:org:acme");
+    spaced.payload = R"({ "type" : "fork", "source_id": "id", "id" : "abc-1" })";
+    messages.append(spaced);
+    PubSubMessage broken = message(2);
+    broken.payload = "not json";
+    messages.append(broken);
+    model.appendBatch(messages);
+
+    QCOMPARE(cell(model, 0, LiveMessageModel::ChannelColumn),
+             QStringLiteral("events:user:octocat"));
+    QCOMPARE(cell(model, 0, LiveMessageModel::IdColumn), QStringLiteral("evt-0"));
+    QCOMPARE(cell(model, 0, LiveMessageModel::TypeColumn), QStringLiteral("push"));
+    QCOMPARE(model.data(model.index(0, LiveMessageModel::SizeColumn)).toLongLong(),
+             messages.at(0).payload.size());
+    QCOMPARE(cell(model, 0, LiveMessageModel::MatchColumn), QString());
+    QVERIFY(!model.data(model.index(0, LiveMessageModel::LatencyColumn)).isValid());
+    QVERIFY(!cell(model, 0, LiveMessageModel::ReceivedColumn).isEmpty());
+    QCOMPARE(cell(model, 1, LiveMessageModel::IdColumn), QStringLiteral("abc-1"));
+    QCOMPARE(cell(model, 1, LiveMessageModel::TypeColumn), QStringLiteral("fork"));
+    QCOMPARE(cell(model, 2, LiveMessageModel::IdColumn), QString());
+    QCOMPARE(model.data(model.index(2, 0), LiveMessageModel::PayloadRole).toByteArray(),
+             QByteArray("not json"));
+    QVERIFY(model.data(model.index(1, 0), LiveMessageModel::FilterTextRole)
+                .toString()
+                .contains(QStringLiteral("events:org:acme")));
+}
+
+void TestLiveMessageModel::escapedIdFallsBackToDecoder()
+{
+    LiveMessageModel model;
+    PubSubMessage m = message(0);
+    m.payload = R"({"id":"a\"b","type":"t\u0041","source_id":"s"})";
+    model.appendBatch({m});
+    QCOMPARE(cell(model, 0, LiveMessageModel::IdColumn), QStringLiteral("a\"b"));
+    QCOMPARE(cell(model, 0, LiveMessageModel::TypeColumn), QStringLiteral("tA"));
+    QCOMPARE(model.rowOfId("a\"b"), 0);
+}
+
+void TestLiveMessageModel::setMatchStateOnHeldAndLetGoRows()
+{
+    LiveMessageModel model;
+    model.setCapacity(10);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.appendBatch(batch(0, 10));
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+
+    // A held row changes and says so
+    QVERIFY(model.setMatchState(idOf(3), QStringLiteral("late"), 1500));
+    QCOMPARE(changed.size(), 1);
+    QCOMPARE(changed.at(0).at(0).toModelIndex().row(), 3);
+    QCOMPARE(cell(model, 3, LiveMessageModel::MatchColumn), QStringLiteral("late"));
+    QCOMPARE(model.data(model.index(3, LiveMessageModel::LatencyColumn)).toLongLong(), 1500);
+
+    // Once let go, the id is forgotten
+    model.appendBatch(batch(10, 5));
+    QVERIFY(!model.setMatchState(idOf(3), QStringLiteral("matched"), 2));
+    QVERIFY(!model.setMatchState("never-seen", QStringLiteral("matched"), 2));
+    QCOMPARE(changed.size(), 1);
+    QVERIFY(model.setMatchState(idOf(12), QStringLiteral("matched"), 7));
+    QCOMPARE(changed.size(), 2);
+    QCOMPARE(cell(model, model.rowOfId(idOf(12)), LiveMessageModel::MatchColumn),
+             QStringLiteral("matched"));
+}
+
+void TestLiveMessageModel::duplicateIdMarksNewestRow()
+{
+    LiveMessageModel model;
+    model.setCapacity(3);
+    model.appendBatch({message(1), message(1)});
+    QCOMPARE(model.rowOfId(idOf(1)), 1);
+    model.appendBatch({message(2), message(3)}); // lets the first copy go
+    QCOMPARE(model.rowOfId(idOf(1)), 0);
+    model.appendBatch({message(4)}); // and the second
+    QCOMPARE(model.rowOfId(idOf(1)), -1);
+}
+
+void TestLiveMessageModel::clearResets()
+{
+    LiveMessageModel model;
+    model.setCapacity(5);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.appendBatch(batch(0, 8));
+    model.clear();
+    QCOMPARE(model.rowCount(), 0);
+    QCOMPARE(model.droppedCount(), 0);
+    QCOMPARE(model.rowOfId(idOf(7)), -1);
+    model.appendBatch(batch(0, 2));
+    QCOMPARE(model.rowOfId(idOf(1)), 1);
+}
+
+void TestLiveMessageModel::panelShowsBatchesCoalesced()
+{
+    LivePanel panel;
+    panel.resize(1000, 600);
+    panel.show();
+    QSignalSpy inserted(panel.messageModel(), &QAbstractItemModel::rowsInserted);
+    // Three monitor batches in a row land in one model insert.
+    panel.appendMessages(batch(0, 10));
+    panel.appendMessages(batch(10, 10));
+    panel.appendMessages(batch(20, 10));
+    QCOMPARE(panel.messageModel()->rowCount(), 0);
+    QTRY_COMPARE(panel.messageModel()->rowCount(), 30);
+    QCOMPARE(inserted.size(), 1);
+    QTRY_COMPARE(panel.channelModel()->messageCount("events:user:octocat"), 30);
+    auto *status = panel.findChild<QLabel *>(QStringLiteral("liveStatus"));
+    QVERIFY(status);
+    QCOMPARE(status->text(), QStringLiteral("30 rows, 0 let go"));
+
+    panel.setHistoryCapacity(20);
+    QCOMPARE(panel.droppedCount(), 10);
+    QCOMPARE(status->text(), QStringLiteral("20 rows, 10 let go"));
+}
+
+void TestLiveMessageModel::panelFilter()
+{
+    LivePanel panel;
+    panel.resize(1000, 600);
+    panel.show();
+    panel.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&panel));
+    panel.appendMessages(batch(0, 10, "events:user:octocat"));
+    panel.appendMessages(batch(10, 4, "events:user:alice"));
+    QTRY_COMPARE(panel.messageModel()->rowCount(), 14);
+
+    // Ctrl+F focuses the filter
+    panel.messageView()->setFocus();
+    QTest::keyClick(panel.messageView(), Qt::Key_F, Qt::ControlModifier);
+    auto *filter = panel.findChild<QLineEdit *>(QStringLiteral("filter"));
+    QVERIFY(filter);
+    QTRY_VERIFY(filter->hasFocus());
+
+    QTest::keyClicks(filter, QStringLiteral("ALICE"));
+    QCOMPARE(panel.messageView()->model()->rowCount(), 4);
+    filter->clear();
+    QTest::keyClicks(filter, QStringLiteral("evt-1"));
+    QCOMPARE(panel.messageView()->model()->rowCount(), 5); // evt-1, evt-10..13
+    // A space typed in the filter is text, not pause
+    QTest::keyClick(filter, Qt::Key_Space);
+    QVERIFY(!panel.isPaused());
+    filter->clear();
+    QTest::keyClicks(filter, QStringLiteral("push"));
+    QCOMPARE(panel.messageView()->model()->rowCount(), 14);
+    filter->clear();
+    QCOMPARE(panel.messageView()->model()->rowCount(), 14);
+}
+
+void TestLiveMessageModel::panelPauseWithSpace()
+{
+    LivePanel panel;
+    panel.resize(1000, 600);
+    panel.show();
+    panel.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&panel));
+    panel.appendMessages(batch(0, 200));
+    QTRY_COMPARE(panel.messageModel()->rowCount(), 200);
+    QTableView *view = panel.messageView();
+    view->setFocus();
+    QTRY_VERIFY(panel.followTail());
+    const int scrollBefore = view->verticalScrollBar()->value();
+
+    // Space pauses: new batches wait, the view does not move
+    QTest::keyClick(view, Qt::Key_Space);
+    QVERIFY(panel.isPaused());
+    panel.appendMessages(batch(200, 50));
+    QTest::qWait(150);
+    QCOMPARE(panel.messageModel()->rowCount(), 200);
+    QCOMPARE(panel.pendingCount(), 50);
+    QCOMPARE(view->verticalScrollBar()->value(), scrollBefore);
+    auto *status = panel.findChild<QLabel *>(QStringLiteral("liveStatus"));
+    QVERIFY(status->text().contains(QStringLiteral("50 waiting")));
+
+    // Space again resumes, the waiting rows arrive in one insert
+    QSignalSpy inserted(panel.messageModel(), &QAbstractItemModel::rowsInserted);
+    QTest::keyClick(view, Qt::Key_Space);
+    QVERIFY(!panel.isPaused());
+    QTRY_COMPARE(panel.messageModel()->rowCount(), 250);
+    QCOMPARE(inserted.size(), 1);
+    QCOMPARE(panel.pendingCount(), 0);
+}
+
+void TestLiveMessageModel::panelPauseBuffersBounded()
+{
+    LivePanel panel;
+    panel.setHistoryCapacity(100);
+    panel.setPaused(true);
+    for (int b = 0; b < 5; ++b)
+        panel.appendMessages(batch(b * 40, 40));
+    QCOMPARE(panel.pendingCount(), 100);
+    QCOMPARE(panel.droppedCount(), 100);
+    panel.setPaused(false);
+    QTRY_COMPARE(panel.messageModel()->rowCount(), 100);
+    QCOMPARE(panel.messageModel()->idAt(0), idOf(100));
+    QCOMPARE(panel.droppedCount(), 100);
+}
+
+void TestLiveMessageModel::panelSubscriptions()
+{
+    LivePanel panel;
+    panel.setSubscriptions({"events:*"});
+    QCOMPARE(panel.subscriptions().size(), 1);
+    QSignalSpy subscribe(&panel, &LivePanel::subscribeRequested);
+    QSignalSpy unsubscribe(&panel, &LivePanel::unsubscribeRequested);
+
+    auto *input = panel.findChild<QLineEdit *>(QStringLiteral("newSubscription"));
+    auto *add = panel.findChild<QPushButton *>(QStringLiteral("addSubscription"));
+    auto *remove = panel.findChild<QPushButton *>(QStringLiteral("removeSubscription"));
+    auto *kind = panel.findChild<QComboBox *>(QStringLiteral("subscriptionKind"));
+    auto *list = panel.findChild<QListWidget *>(QStringLiteral("subscriptionList"));
+    QVERIFY(input && add && remove && kind && list);
+
+    QTest::keyClicks(input, QStringLiteral("orders:?"));
+    QTest::mouseClick(add, Qt::LeftButton);
+    QCOMPARE(subscribe.size(), 1);
+    QCOMPARE(subscribe.at(0).at(0).toByteArray(), QByteArray("orders:?"));
+    QCOMPARE(subscribe.at(0).at(1).toBool(), true);
+    QVERIFY(input->text().isEmpty());
+
+    kind->setCurrentIndex(1); // channel
+    QTest::keyClicks(input, QStringLiteral("plain[1"));
+    QTest::keyClick(input, Qt::Key_Return);
+    QCOMPARE(subscribe.size(), 2);
+    QCOMPARE(subscribe.at(1).at(1).toBool(), false);
+    QCOMPARE(list->count(), 3);
+
+    list->setCurrentRow(0);
+    QTest::mouseClick(remove, Qt::LeftButton);
+    QCOMPARE(unsubscribe.size(), 1);
+    QCOMPARE(unsubscribe.at(0).at(0).toByteArray(), QByteArray("events:*"));
+    QCOMPARE(unsubscribe.at(0).at(1).toBool(), true);
+    QCOMPARE(list->count(), 2);
+}
+
+void TestLiveMessageModel::panelMalformedPatternShowsError()
+{
+    LivePanel panel;
+    panel.show();
+    QSignalSpy subscribe(&panel, &LivePanel::subscribeRequested);
+    auto *input = panel.findChild<QLineEdit *>(QStringLiteral("newSubscription"));
+    auto *add = panel.findChild<QPushButton *>(QStringLiteral("addSubscription"));
+    auto *error = panel.findChild<QLabel *>(QStringLiteral("subscriptionError"));
+    QVERIFY(input && add && error);
+
+    QTest::keyClicks(input, QStringLiteral("events:[abc"));
+    QTest::mouseClick(add, Qt::LeftButton);
+    QCOMPARE(subscribe.size(), 0);
+    QVERIFY(error->isVisible());
+    QVERIFY(error->text().contains(QStringLiteral("never closed")));
+    QCOMPARE(input->text(), QStringLiteral("events:[abc")); // kept for fixing
+
+    input->clear();
+    QTest::mouseClick(add, Qt::LeftButton); // empty
+    QCOMPARE(subscribe.size(), 0);
+    QVERIFY(error->isVisible());
+
+    QTest::keyClicks(input, QStringLiteral("events:[abc]"));
+    QTest::mouseClick(add, Qt::LeftButton);
+    QCOMPARE(subscribe.size(), 1);
+    QVERIFY(!error->isVisible());
+}
+
+void TestLiveMessageModel::panelDetailAndSelectNotification()
+{
+    LivePanel panel;
+    panel.resize(1000, 600);
+    panel.show();
+    panel.appendMessages(batch(0, 300));
+    QTRY_COMPARE(panel.messageModel()->rowCount(), 300);
+
+    QVERIFY(panel.selectNotification(idOf(42)));
+    QCOMPARE(panel.messageView()->currentIndex().row(), 42);
+    QVERIFY(!panel.followTail());
+    auto *detail = panel.findChild<QPlainTextEdit *>(QStringLiteral("detail"));
+    QVERIFY(detail->toPlainText().contains(QStringLiteral("\"id\": \"evt-42\"")));
+    QVERIFY(detail->toPlainText().contains(QLatin1Char('\n')));
+    QVERIFY(!panel.selectNotification("unknown"));
+}
+
+void TestLiveMessageModel::panelAppliesGaps()
+{
+    LivePanel panel;
+    panel.appendMessages(batch(0, 5));
+    // A verdict that overtakes its message is applied when the message is shown
+    panel.markMatched(idOf(0), 12);
+    QTRY_COMPARE(panel.messageModel()->rowCount(), 5);
+    const auto *model = panel.messageModel();
+    QCOMPARE(cell(*model, 0, LiveMessageModel::MatchColumn), QStringLiteral("matched"));
+
+    dualscope::gap::Gap late;
+    late.kind = dualscope::gap::GapKind::Late;
+    late.id = idOf(1);
+    late.kafkaTsMs = 1000;
+    late.redisTsMs = 2500;
+    dualscope::gap::Gap wrong;
+    wrong.kind = dualscope::gap::GapKind::WrongChannel;
+    wrong.id = idOf(2);
+    panel.applyGaps({late, wrong});
+    QCOMPARE(cell(*model, 1, LiveMessageModel::MatchColumn), QStringLiteral("late"));
+    QCOMPARE(model->data(model->index(1, LiveMessageModel::LatencyColumn)).toLongLong(), 1500);
+    QCOMPARE(cell(*model, 2, LiveMessageModel::MatchColumn), QStringLiteral("wrong_channel"));
+}
+
+QTEST_MAIN(TestLiveMessageModel)
+#include "tst_livemessagemodel.moc"

@@ -1,0 +1,785 @@
+// SPDX-License-Identifier: MIT
+#include "browser/browserpanel.h"
+
+#include "browser/browserworker.h"
+#include "browser/recordpagemodel.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDateTimeEdit>
+#include <QFontDatabase>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QJsonDocument>
+#include <QJsonParseError>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QLoggingCategory>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QRegularExpressionValidator>
+#include <QShortcut>
+#include <QSortFilterProxyModel>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QTableView>
+#include <QTableWidget>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+namespace dualscope::ui {
+
+namespace {
+
+Q_LOGGING_CATEGORY(lcBrowser, "dualscope.ui")
+
+enum PartitionColumn {
+    PartitionId,
+    PartitionLeader,
+    PartitionReplicas,
+    PartitionIsr,
+    PartitionLow,
+    PartitionHigh,
+    PartitionCount,
+    PartitionLag,
+    PartitionColumnCount
+};
+
+QString joinIds(const QList<qint32> &ids)
+{
+    QStringList parts;
+    parts.reserve(ids.size());
+    for (const qint32 id : ids)
+        parts.append(QString::number(id));
+    return parts.join(QLatin1Char(','));
+}
+
+QString place(const QByteArray &topic, qint32 partition)
+{
+    return QString::fromUtf8(topic) + QLatin1Char('/') + QString::number(partition);
+}
+
+// Classic 16 bytes per line: offset, hex, printable ASCII.
+QString hexDump(const QByteArray &bytes)
+{
+    QString out;
+    for (qsizetype line = 0; line < bytes.size(); line += 16) {
+        const QByteArray chunk = bytes.mid(line, 16);
+        out += QStringLiteral("%1  ").arg(line, 8, 16, QLatin1Char('0'));
+        for (int i = 0; i < 16; ++i) {
+            if (i < chunk.size())
+                out += QString::fromLatin1(chunk.mid(i, 1).toHex()) + QLatin1Char(' ');
+            else
+                out += QLatin1String("   ");
+            if (i == 7)
+                out += QLatin1Char(' ');
+        }
+        out += QLatin1String(" |");
+        for (const char c : chunk)
+            out += (c >= 0x20 && c < 0x7f) ? QLatin1Char(c) : QLatin1Char('.');
+        out += QLatin1String("|\n");
+    }
+    return out;
+}
+
+QString bytesText(const QByteArray &bytes, bool isNull)
+{
+    if (isNull)
+        return QString();
+    return RecordPageModel::isText(bytes) ? QString::fromUtf8(bytes)
+                                          : QString::fromLatin1(bytes.toHex(' '));
+}
+
+QString timestampTypeText(kafka::KafkaRecord::TimestampType type)
+{
+    switch (type) {
+    case kafka::KafkaRecord::TimestampType::CreateTime:
+        return QStringLiteral("CreateTime");
+    case kafka::KafkaRecord::TimestampType::LogAppendTime:
+        return QStringLiteral("LogAppendTime");
+    case kafka::KafkaRecord::TimestampType::NotAvailable:
+        break;
+    }
+    return QStringLiteral("no timestamp");
+}
+
+} // namespace
+
+BrowserPanel::BrowserPanel(QWidget *parent) : QWidget(parent)
+{
+    BrowserWorker::registerMetaTypes();
+    buildUi();
+}
+
+BrowserPanel::~BrowserPanel() = default;
+
+void BrowserPanel::buildUi()
+{
+    // Topics and partitions.
+    m_topics = new QListWidget(this);
+    m_topics->setObjectName(QStringLiteral("topics"));
+    m_topics->setSelectionMode(QAbstractItemView::SingleSelection);
+
+    m_partitions = new QTableWidget(0, PartitionColumnCount, this);
+    m_partitions->setObjectName(QStringLiteral("partitions"));
+    m_partitions->setHorizontalHeaderLabels({tr("Partition"), tr("Leader"), tr("Replicas"),
+                                             tr("ISR"), tr("Low"), tr("High"), tr("Count"),
+                                             tr("Lag")});
+    m_partitions->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_partitions->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_partitions->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_partitions->verticalHeader()->hide();
+    m_partitions->horizontalHeader()->setStretchLastSection(true);
+
+    m_groups = new QComboBox(this);
+    m_groups->setObjectName(QStringLiteral("groups"));
+    // Editable: clusters that cannot list groups (the sandbox's mock) still
+    // answer the committed offsets of a group typed by name.
+    m_groups->setEditable(true);
+    m_groups->setInsertPolicy(QComboBox::NoInsert);
+    m_groups->lineEdit()->setPlaceholderText(tr("consumer group"));
+    m_refresh = new QPushButton(tr("Refresh"), this);
+    m_refresh->setObjectName(QStringLiteral("refresh"));
+
+    auto *partitionBox = new QWidget(this);
+    auto *partitionLayout = new QVBoxLayout(partitionBox);
+    partitionLayout->setContentsMargins(0, 0, 0, 0);
+    auto *groupRow = new QHBoxLayout;
+    groupRow->addWidget(new QLabel(tr("Lag of group:"), partitionBox));
+    groupRow->addWidget(m_groups, 1);
+    groupRow->addWidget(m_refresh);
+    partitionLayout->addLayout(groupRow);
+    partitionLayout->addWidget(m_partitions);
+
+    auto *top = new QSplitter(Qt::Horizontal, this);
+    top->addWidget(m_topics);
+    top->addWidget(partitionBox);
+    top->setStretchFactor(1, 3);
+
+    // The page toolbar.
+    m_anchor = new QComboBox(this);
+    m_anchor->setObjectName(QStringLiteral("anchor"));
+    m_anchor->addItem(tr("Offset"), static_cast<int>(kafka::PageRequest::Anchor::Offset));
+    m_anchor->addItem(tr("Timestamp"), static_cast<int>(kafka::PageRequest::Anchor::Timestamp));
+    m_anchor->addItem(tr("End"), static_cast<int>(kafka::PageRequest::Anchor::End));
+    m_offset = new QLineEdit(QStringLiteral("0"), this);
+    m_offset->setObjectName(QStringLiteral("offset"));
+    m_offset->setValidator(
+        new QRegularExpressionValidator(QRegularExpression(QStringLiteral("\\d{1,18}")), this));
+    m_time = new QDateTimeEdit(QDateTime::currentDateTimeUtc(), this);
+    m_time->setObjectName(QStringLiteral("timestamp"));
+    m_time->setTimeSpec(Qt::UTC);
+    m_time->setDisplayFormat(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz 'UTC'"));
+    m_time->setCalendarPopup(true);
+    m_count = new QSpinBox(this);
+    m_count->setObjectName(QStringLiteral("count"));
+    m_count->setRange(1, kafka::KafkaBrowser::kMaxPageCount);
+    m_count->setValue(100);
+    m_newestFirst = new QCheckBox(tr("Newest first"), this);
+    m_newestFirst->setObjectName(QStringLiteral("newestFirst"));
+    m_load = new QPushButton(tr("Load"), this);
+    m_load->setObjectName(QStringLiteral("load"));
+    m_tail = new QCheckBox(tr("Live tail"), this);
+    m_tail->setObjectName(QStringLiteral("liveTail"));
+    m_search = new QLineEdit(this);
+    m_search->setObjectName(QStringLiteral("search"));
+    m_search->setPlaceholderText(tr("Search the page (Ctrl+F)"));
+    m_search->setClearButtonEnabled(true);
+
+    auto *toolbar = new QHBoxLayout;
+    toolbar->addWidget(m_anchor);
+    toolbar->addWidget(m_offset);
+    toolbar->addWidget(m_time);
+    toolbar->addWidget(new QLabel(tr("Count"), this));
+    toolbar->addWidget(m_count);
+    toolbar->addWidget(m_newestFirst);
+    toolbar->addWidget(m_load);
+    toolbar->addSpacing(12);
+    toolbar->addWidget(m_tail);
+    toolbar->addStretch(1);
+    toolbar->addWidget(m_search, 2);
+
+    // Records and their detail.
+    m_model = new RecordPageModel(this);
+    m_proxy = new QSortFilterProxyModel(this);
+    m_proxy->setSourceModel(m_model);
+    m_proxy->setFilterRole(RecordPageModel::SearchRole);
+    m_proxy->setFilterKeyColumn(RecordPageModel::OffsetColumn);
+    m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    m_table = new QTableView(this);
+    m_table->setObjectName(QStringLiteral("records"));
+    m_table->setModel(m_proxy);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->verticalHeader()->hide();
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    // Fixed row heights: a page of 100,000 rows must not be measured row by row.
+    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_table->setWordWrap(false);
+
+    const QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+    m_key = new QLineEdit(this);
+    m_key->setObjectName(QStringLiteral("recordKey"));
+    m_key->setReadOnly(true);
+    m_timestamp = new QLabel(this);
+    m_timestamp->setObjectName(QStringLiteral("recordTimestamp"));
+    m_timestamp->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_headers = new QTreeWidget(this);
+    m_headers->setObjectName(QStringLiteral("recordHeaders"));
+    m_headers->setHeaderLabels({tr("Header"), tr("Value")});
+    m_headers->setRootIsDecorated(false);
+    m_headers->setMaximumHeight(120);
+    m_hex = new QCheckBox(tr("Hex"), this);
+    m_hex->setObjectName(QStringLiteral("hexView"));
+    m_valueKind = new QLabel(this);
+    m_valueKind->setObjectName(QStringLiteral("valueKind"));
+    m_value = new QPlainTextEdit(this);
+    m_value->setObjectName(QStringLiteral("recordValue"));
+    m_value->setReadOnly(true);
+    m_value->setFont(mono);
+    m_value->setLineWrapMode(QPlainTextEdit::NoWrap);
+
+    auto *detail = new QWidget(this);
+    auto *detailLayout = new QVBoxLayout(detail);
+    detailLayout->setContentsMargins(0, 0, 0, 0);
+    auto *form = new QFormLayout;
+    form->addRow(tr("Key"), m_key);
+    form->addRow(tr("Timestamp"), m_timestamp);
+    detailLayout->addLayout(form);
+    detailLayout->addWidget(m_headers);
+    auto *valueRow = new QHBoxLayout;
+    valueRow->addWidget(m_valueKind, 1);
+    valueRow->addWidget(m_hex);
+    detailLayout->addLayout(valueRow);
+    detailLayout->addWidget(m_value, 1);
+
+    auto *bottom = new QSplitter(Qt::Horizontal, this);
+    bottom->addWidget(m_table);
+    bottom->addWidget(detail);
+    bottom->setStretchFactor(0, 3);
+    bottom->setStretchFactor(1, 2);
+
+    m_message = new QLabel(this);
+    m_message->setObjectName(QStringLiteral("message"));
+    m_message->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_message->setWordWrap(true);
+
+    auto *vertical = new QSplitter(Qt::Vertical, this);
+    vertical->addWidget(top);
+    auto *pageBox = new QWidget(this);
+    auto *pageLayout = new QVBoxLayout(pageBox);
+    pageLayout->setContentsMargins(0, 0, 0, 0);
+    pageLayout->addLayout(toolbar);
+    pageLayout->addWidget(bottom, 1);
+    vertical->addWidget(pageBox);
+    vertical->setStretchFactor(1, 3);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(vertical, 1);
+    layout->addWidget(m_message);
+
+    connect(m_topics, &QListWidget::currentRowChanged, this, [this] {
+        fillPartitions();
+        if (m_partitions->rowCount() > 0 && m_partitions->currentRow() < 0)
+            m_partitions->selectRow(0);
+        requestLag();
+        restartTailIfOn();
+    });
+    connect(m_partitions, &QTableWidget::currentCellChanged, this,
+            [this](int row, int, int previousRow) {
+                if (row != previousRow)
+                    restartTailIfOn();
+            });
+    connect(m_groups, &QComboBox::activated, this, [this] { requestLag(); });
+    connect(m_groups->lineEdit(), &QLineEdit::editingFinished, this, [this] { requestLag(); });
+    connect(m_refresh, &QPushButton::clicked, this, &BrowserPanel::refresh);
+    connect(m_anchor, &QComboBox::currentIndexChanged, this, &BrowserPanel::updateAnchorWidgets);
+    connect(m_load, &QPushButton::clicked, this, &BrowserPanel::loadClicked);
+    connect(m_offset, &QLineEdit::returnPressed, this, &BrowserPanel::loadClicked);
+    connect(m_tail, &QCheckBox::toggled, this, &BrowserPanel::setTail);
+    connect(m_search, &QLineEdit::textChanged, this,
+            [this](const QString &text) { m_proxy->setFilterFixedString(text); });
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex &current) {
+                if (!current.isValid()) {
+                    showDetail(std::nullopt);
+                    return;
+                }
+                showDetail(m_model->record(m_proxy->mapToSource(current).row()));
+            });
+    // A reset or a trim can remove the shown record's row; the detail stays as
+    // it was (it holds a copy) until another row is chosen.
+    connect(m_hex, &QCheckBox::toggled, this, &BrowserPanel::renderValue);
+
+    auto *find = new QShortcut(QKeySequence::Find, this);
+    find->setContext(Qt::WidgetWithChildrenShortcut);
+    connect(find, &QShortcut::activated, this, [this] {
+        m_search->setFocus(Qt::ShortcutFocusReason);
+        m_search->selectAll();
+    });
+
+    updateAnchorWidgets();
+    showDetail(std::nullopt);
+}
+
+void BrowserPanel::setWorker(BrowserWorker *worker)
+{
+    if (m_worker) {
+        disconnect(m_worker, nullptr, this, nullptr);
+        if (!m_tailTopic.isEmpty())
+            post([](BrowserWorker *w) { w->stopTail(); });
+    }
+    m_worker = worker;
+    m_pendingPages = 0;
+    m_tailTopic.clear();
+    {
+        const QSignalBlocker blocker(m_tail);
+        m_tail->setChecked(false);
+    }
+    if (!worker)
+        return;
+    // Queued even if the worker shared this thread: a slot of the panel never
+    // runs inside a worker call.
+    connect(worker, &BrowserWorker::topicsLoaded, this, &BrowserPanel::onTopicsLoaded,
+            Qt::QueuedConnection);
+    connect(worker, &BrowserWorker::pageLoaded, this, &BrowserPanel::onPageLoaded,
+            Qt::QueuedConnection);
+    connect(worker, &BrowserWorker::groupsLoaded, this, &BrowserPanel::onGroupsLoaded,
+            Qt::QueuedConnection);
+    connect(worker, &BrowserWorker::groupLagLoaded, this, &BrowserPanel::onGroupLagLoaded,
+            Qt::QueuedConnection);
+    connect(worker, &BrowserWorker::tailStarted, this, &BrowserPanel::onTailStarted,
+            Qt::QueuedConnection);
+    connect(worker, &BrowserWorker::tailRecords, this, &BrowserPanel::onTailRecords,
+            Qt::QueuedConnection);
+    connect(worker, &BrowserWorker::failed, this, &BrowserPanel::onFailed, Qt::QueuedConnection);
+    refresh();
+}
+
+void BrowserPanel::post(std::function<void(BrowserWorker *)> call)
+{
+    if (!m_worker) {
+        showError(tr("No Kafka connection."));
+        return;
+    }
+    // Runs on the worker's thread; dropped if the worker is gone by then.
+    BrowserWorker *worker = m_worker.data();
+    QMetaObject::invokeMethod(
+        worker, [worker, call = std::move(call)] { call(worker); }, Qt::QueuedConnection);
+}
+
+void BrowserPanel::refresh()
+{
+    post([](BrowserWorker *w) { w->refreshTopics(); });
+    post([](BrowserWorker *w) { w->loadGroups(); });
+    requestLag();
+}
+
+void BrowserPanel::onTopicsLoaded(const QList<kafka::TopicInfo> &topics)
+{
+    const QByteArray current =
+        m_pendingTopic.isEmpty() ? currentTopic() : std::exchange(m_pendingTopic, {});
+    const qint32 partition =
+        m_pendingPartition >= 0 ? std::exchange(m_pendingPartition, -1) : currentPartition();
+    m_topicInfos = topics;
+    {
+        // Rebuilding the list is not the user choosing another topic.
+        const QSignalBlocker blocker(m_topics);
+        m_topics->clear();
+        for (const kafka::TopicInfo &topic : topics) {
+            auto *item = new QListWidgetItem(QString::fromUtf8(topic.name), m_topics);
+            if (!topic.error.isEmpty())
+                item->setToolTip(topic.error);
+        }
+    }
+    if (!current.isEmpty() && selectTopic(current)) {
+        fillPartitions();
+        selectPartition(partition);
+    } else if (m_topics->count() > 0) {
+        m_topics->setCurrentRow(0);
+    }
+    if (m_message->text().isEmpty())
+        showMessage(tr("%n topic(s)", nullptr, static_cast<int>(topics.size())));
+}
+
+QByteArray BrowserPanel::currentTopic() const
+{
+    const QListWidgetItem *item = m_topics->currentItem();
+    return item ? item->text().toUtf8() : QByteArray();
+}
+
+qint32 BrowserPanel::currentPartition() const
+{
+    const int row = m_partitions->currentRow();
+    const QTableWidgetItem *item = row >= 0 ? m_partitions->item(row, PartitionId) : nullptr;
+    return item ? item->data(Qt::UserRole).toInt() : 0;
+}
+
+const kafka::TopicInfo *BrowserPanel::topicInfo(const QByteArray &name) const
+{
+    for (const kafka::TopicInfo &topic : m_topicInfos) {
+        if (topic.name == name)
+            return &topic;
+    }
+    return nullptr;
+}
+
+bool BrowserPanel::selectTopic(const QByteArray &name)
+{
+    const QList<QListWidgetItem *> items =
+        m_topics->findItems(QString::fromUtf8(name), Qt::MatchExactly);
+    if (items.isEmpty())
+        return false;
+    const QSignalBlocker blocker(m_topics);
+    m_topics->setCurrentItem(items.first());
+    return true;
+}
+
+void BrowserPanel::selectPartition(qint32 partition)
+{
+    for (int row = 0; row < m_partitions->rowCount(); ++row) {
+        if (m_partitions->item(row, PartitionId)->data(Qt::UserRole).toInt() == partition) {
+            const QSignalBlocker blocker(m_partitions);
+            m_partitions->selectRow(row);
+            return;
+        }
+    }
+}
+
+void BrowserPanel::fillPartitions()
+{
+    const qint32 selected = currentPartition();
+    const QByteArray topicName = currentTopic();
+    const kafka::TopicInfo *topic = topicInfo(topicName);
+    const QSignalBlocker blocker(m_partitions);
+    m_partitions->setRowCount(0);
+    if (!topic)
+        return;
+    m_partitions->setRowCount(static_cast<int>(topic->partitions.size()));
+    const bool lagShown = !m_lagGroup.isEmpty() && m_lagTopic == topicName;
+    for (int row = 0; row < topic->partitions.size(); ++row) {
+        const kafka::PartitionInfo &p = topic->partitions[row];
+        auto cell = [&](int column, const QString &text) {
+            auto *item = new QTableWidgetItem(text);
+            if (!p.error.isEmpty())
+                item->setToolTip(p.error);
+            m_partitions->setItem(row, column, item);
+            return item;
+        };
+        cell(PartitionId, QString::number(p.id))->setData(Qt::UserRole, p.id);
+        cell(PartitionLeader, p.leader >= 0 ? QString::number(p.leader) : tr("none"));
+        cell(PartitionReplicas, joinIds(p.replicas));
+        cell(PartitionIsr, joinIds(p.isrs));
+        cell(PartitionLow, p.low >= 0 ? QString::number(p.low) : QStringLiteral("-"));
+        cell(PartitionHigh, p.high >= 0 ? QString::number(p.high) : QStringLiteral("-"));
+        cell(PartitionCount, QString::number(p.messageCount()));
+        const auto lag = m_lag.constFind(p.id);
+        QTableWidgetItem *lagItem = cell(
+            PartitionLag, lagShown && lag != m_lag.cend() ? QString::number(lag->lag) : QString());
+        if (lagShown && lag != m_lag.cend())
+            lagItem->setToolTip(
+                lag->note.isEmpty()
+                    ? tr("committed %1, high watermark %2").arg(lag->committed).arg(lag->high)
+                    : lag->note);
+    }
+    selectPartition(selected);
+}
+
+QByteArray BrowserPanel::chosenGroup() const
+{
+    return m_groups->currentText().trimmed().toUtf8();
+}
+
+void BrowserPanel::requestLag()
+{
+    const QByteArray group = chosenGroup();
+    const QByteArray topic = currentTopic();
+    if (group.isEmpty() || topic.isEmpty()) {
+        if (!m_lagGroup.isEmpty()) {
+            m_lagGroup.clear();
+            m_lag.clear();
+            fillPartitions();
+        }
+        return;
+    }
+    post([group, topic](BrowserWorker *w) { w->loadGroupLag(group, topic); });
+}
+
+void BrowserPanel::onGroupsLoaded(const QList<kafka::GroupInfo> &groups)
+{
+    const QString current = m_groups->currentText();
+    const QSignalBlocker blocker(m_groups);
+    m_groups->clear();
+    for (const kafka::GroupInfo &group : groups)
+        m_groups->addItem(QString::fromUtf8(group.name));
+    m_groups->setCurrentIndex(m_groups->findText(current));
+    m_groups->setEditText(current);
+}
+
+void BrowserPanel::onGroupLagLoaded(const QByteArray &group, const QByteArray &topic,
+                                    const QList<kafka::GroupLag> &lag)
+{
+    // An answer for a group or topic no longer chosen is stale.
+    if (group != chosenGroup() || topic != currentTopic())
+        return;
+    m_lagGroup = group;
+    m_lagTopic = topic;
+    m_lag.clear();
+    for (const kafka::GroupLag &l : lag)
+        m_lag.insert(l.partition, l);
+    fillPartitions();
+}
+
+void BrowserPanel::updateAnchorWidgets()
+{
+    const auto anchor = static_cast<kafka::PageRequest::Anchor>(m_anchor->currentData().toInt());
+    m_offset->setVisible(anchor == kafka::PageRequest::Anchor::Offset);
+    m_time->setVisible(anchor == kafka::PageRequest::Anchor::Timestamp);
+}
+
+void BrowserPanel::loadClicked()
+{
+    kafka::PageRequest request;
+    request.topic = currentTopic();
+    if (request.topic.isEmpty()) {
+        showError(tr("Choose a topic first."));
+        return;
+    }
+    request.partition = currentPartition();
+    request.anchor = static_cast<kafka::PageRequest::Anchor>(m_anchor->currentData().toInt());
+    request.offset = m_offset->text().toLongLong();
+    request.timestampMs = m_time->dateTime().toMSecsSinceEpoch();
+    request.count = m_count->value();
+    request.newestFirst = m_newestFirst->isChecked();
+    m_selectOffset = -1;
+    requestPage(request);
+}
+
+void BrowserPanel::requestPage(const kafka::PageRequest &request)
+{
+    ++m_pendingPages;
+    m_lastRequest = request;
+    showMessage(tr("Loading %1…").arg(place(request.topic, request.partition)));
+    post([request](BrowserWorker *w) { w->loadPage(request); });
+}
+
+void BrowserPanel::onPageLoaded(const kafka::Page &page)
+{
+    if (m_pendingPages > 0)
+        --m_pendingPages;
+    if (m_pendingPages > 0)
+        return; // a newer request is on its way; its answer replaces this one
+    m_model->setRecords(page.records, m_lastRequest.newestFirst);
+    // The page's watermarks are fresher than the topic list's.
+    for (kafka::TopicInfo &topic : m_topicInfos) {
+        if (topic.name != m_lastRequest.topic)
+            continue;
+        for (kafka::PartitionInfo &p : topic.partitions) {
+            if (p.id == m_lastRequest.partition) {
+                p.low = page.low;
+                p.high = page.high;
+            }
+        }
+        if (topic.name == currentTopic())
+            fillPartitions();
+    }
+    const QString summary = tr("%n record(s) of %1 from offset %2 (low %3, high %4)", nullptr,
+                               static_cast<int>(page.records.size()))
+                                .arg(place(m_lastRequest.topic, m_lastRequest.partition))
+                                .arg(page.startOffset)
+                                .arg(page.low)
+                                .arg(page.high);
+    if (page.notice.isEmpty())
+        showMessage(summary);
+    else
+        showMessage(page.notice + QStringLiteral(" — ") + summary);
+    if (m_selectOffset >= 0)
+        selectOffset(std::exchange(m_selectOffset, -1));
+}
+
+void BrowserPanel::selectOffset(qint64 offset)
+{
+    const int row = m_model->rowOfOffset(offset);
+    if (row < 0) {
+        showMessage(m_message->text() + QLatin1Char(' ') +
+                    tr("(offset %1 is not in the page)").arg(offset));
+        return;
+    }
+    QModelIndex index = m_proxy->mapFromSource(m_model->index(row, 0));
+    if (!index.isValid()) {
+        // Hidden by the search: the record asked for wins over the filter.
+        m_search->clear();
+        index = m_proxy->mapFromSource(m_model->index(row, 0));
+    }
+    m_table->setCurrentIndex(index);
+    m_table->scrollTo(index, QAbstractItemView::PositionAtCenter);
+}
+
+void BrowserPanel::showRecord(const QByteArray &topic, qint32 partition, qint64 offset)
+{
+    if (selectTopic(topic)) {
+        fillPartitions();
+        selectPartition(partition);
+        requestLag();
+        restartTailIfOn();
+    } else {
+        m_pendingTopic = topic;
+        m_pendingPartition = partition;
+    }
+    m_anchor->setCurrentIndex(
+        m_anchor->findData(static_cast<int>(kafka::PageRequest::Anchor::Offset)));
+    m_offset->setText(QString::number(offset));
+    kafka::PageRequest request;
+    request.topic = topic;
+    request.partition = partition;
+    request.anchor = kafka::PageRequest::Anchor::Offset;
+    request.offset = offset;
+    request.count = m_count->value();
+    request.newestFirst = m_newestFirst->isChecked();
+    m_selectOffset = offset;
+    requestPage(request);
+}
+
+void BrowserPanel::setTail(bool on)
+{
+    if (!on) {
+        if (!m_tailTopic.isEmpty()) {
+            m_tailTopic.clear();
+            post([](BrowserWorker *w) { w->stopTail(); });
+            showMessage(tr("Live tail stopped."));
+        }
+        return;
+    }
+    const QByteArray topic = currentTopic();
+    if (topic.isEmpty() || !m_worker) {
+        showError(topic.isEmpty() ? tr("Choose a topic first.") : tr("No Kafka connection."));
+        const QSignalBlocker blocker(m_tail);
+        m_tail->setChecked(false);
+        return;
+    }
+    const qint32 partition = currentPartition();
+    m_tailTopic = topic;
+    m_tailPartition = partition;
+    showMessage(tr("Starting the live tail of %1…").arg(place(topic, partition)));
+    post([topic, partition](BrowserWorker *w) { w->startTail(topic, partition); });
+}
+
+void BrowserPanel::restartTailIfOn()
+{
+    if (m_tailTopic.isEmpty())
+        return;
+    if (m_tailTopic == currentTopic() && m_tailPartition == currentPartition())
+        return;
+    // The table follows one partition: records of the new one do not join the
+    // old page.
+    m_model->clear();
+    setTail(true);
+}
+
+void BrowserPanel::onTailStarted(const QByteArray &topic, qint32 partition)
+{
+    if (topic == m_tailTopic && partition == m_tailPartition)
+        showMessage(tr("Following %1 from its end.").arg(place(topic, partition)));
+}
+
+void BrowserPanel::onTailRecords(const QList<kafka::KafkaRecord> &records)
+{
+    // A batch of a tail already replaced or stopped may still be queued.
+    if (m_tailTopic.isEmpty() || records.isEmpty() || records.first().topic != m_tailTopic ||
+        records.first().partition != m_tailPartition)
+        return;
+    m_model->appendRecords(records);
+}
+
+void BrowserPanel::onFailed(const QString &what, const QString &error)
+{
+    qCDebug(lcBrowser) << what << error;
+    if (what == QLatin1String("page")) {
+        if (m_pendingPages > 0)
+            --m_pendingPages;
+        m_selectOffset = -1;
+    } else if (what == QLatin1String("groups")) {
+        // Routine on clusters without ListGroups (the sandbox's mock): a group
+        // name can still be typed, so this is a hint on the box, not an error.
+        m_groups->setToolTip(error);
+        m_groups->lineEdit()->setPlaceholderText(tr("consumer group (type a name)"));
+        return;
+    } else if (what == QLatin1String("tail")) {
+        m_tailTopic.clear();
+        const QSignalBlocker blocker(m_tail);
+        m_tail->setChecked(false);
+    }
+    showError(what + QStringLiteral(": ") + error);
+}
+
+void BrowserPanel::showDetail(const std::optional<kafka::KafkaRecord> &record)
+{
+    m_detail = record;
+    m_headers->clear();
+    if (!record) {
+        m_key->clear();
+        m_key->setPlaceholderText(QString());
+        m_timestamp->clear();
+        m_valueKind->clear();
+        m_value->clear();
+        return;
+    }
+    m_key->setText(bytesText(record->key, record->keyIsNull));
+    m_key->setPlaceholderText(record->keyIsNull ? tr("(null key)") : QString());
+    m_timestamp->setText(RecordPageModel::timestampText(*record) + QStringLiteral(" (") +
+                         timestampTypeText(record->timestampType) + QLatin1Char(')'));
+    for (const auto &[name, value] : record->headers) {
+        auto *item = new QTreeWidgetItem(m_headers);
+        item->setText(0, QString::fromUtf8(name));
+        item->setText(1, value.isNull() ? tr("(null)") : bytesText(value, false));
+    }
+    renderValue();
+}
+
+void BrowserPanel::renderValue()
+{
+    if (!m_detail) {
+        m_value->clear();
+        return;
+    }
+    const QByteArray &value = m_detail->value;
+    if (m_detail->valueIsNull) {
+        m_valueKind->setText(tr("null value (a tombstone)"));
+        m_value->clear();
+        return;
+    }
+    const bool text = RecordPageModel::isText(value);
+    if (m_hex->isChecked() || !text) {
+        m_valueKind->setText(
+            text ? tr("%n byte(s), hex", nullptr, static_cast<int>(value.size()))
+                 : tr("binary, %n byte(s), hex", nullptr, static_cast<int>(value.size())));
+        m_value->setPlainText(hexDump(value));
+        return;
+    }
+    QJsonParseError error;
+    const QJsonDocument json = QJsonDocument::fromJson(value, &error);
+    if (error.error == QJsonParseError::NoError && !json.isNull()) {
+        m_valueKind->setText(tr("JSON, %n byte(s)", nullptr, static_cast<int>(value.size())));
+        m_value->setPlainText(QString::fromUtf8(json.toJson(QJsonDocument::Indented)));
+    } else {
+        m_valueKind->setText(tr("text, %n byte(s)", nullptr, static_cast<int>(value.size())));
+        m_value->setPlainText(QString::fromUtf8(value));
+    }
+}
+
+void BrowserPanel::showMessage(const QString &text)
+{
+    m_message->setStyleSheet(QString());
+    m_message->setText(text);
+}
+
+void BrowserPanel::showError(const QString &text)
+{
+    m_message->setStyleSheet(QStringLiteral("color: #b3261e;"));
+    m_message->setText(text);
+}
+
+} // namespace dualscope::ui

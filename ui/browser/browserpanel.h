@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "kafka/kafkabrowser.h"
+#include "kafka/kafkarecord.h"
+
+#include <QByteArray>
+#include <QHash>
+#include <QPointer>
+#include <QWidget>
+#include <functional>
+#include <optional>
+
+class QCheckBox;
+class QComboBox;
+class QDateTimeEdit;
+class QLabel;
+class QLineEdit;
+class QListWidget;
+class QPlainTextEdit;
+class QPushButton;
+class QSortFilterProxyModel;
+class QSpinBox;
+class QTableView;
+class QTableWidget;
+class QTreeWidget;
+
+namespace dualscope::ui {
+
+class BrowserWorker;
+class RecordPageModel;
+
+// The Kafka browser: topics, partitions with watermarks and a consumer group's
+// lag, a page of records at an offset / a timestamp / the end, a record's detail
+// (key, headers, timestamp, value as pretty JSON, text or hex), a search over the
+// loaded page and a live tail of the chosen partition.
+//
+// GUI thread only. Every request goes to the BrowserWorker through a queued call
+// and every answer comes back as a queued signal, so the panel never waits on the
+// network. Routine errors and page notices go to the message line, never to a
+// modal box.
+class BrowserPanel final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(BrowserPanel)
+
+public:
+    explicit BrowserPanel(QWidget *parent = nullptr);
+    ~BrowserPanel() override;
+
+    // The worker lives on its own thread and must outlive the panel, or be
+    // replaced first (nullptr detaches). Refreshes the topics.
+    void setWorker(BrowserWorker *worker);
+    // Loads a page starting at `offset` and selects that record (a gap row opened).
+    void showRecord(const QByteArray &topic, qint32 partition, qint64 offset);
+    // Topics, watermarks, groups and the chosen group's lag, asked anew.
+    void refresh();
+
+    RecordPageModel *model() const { return m_model; }
+
+private:
+    void buildUi();
+    void post(std::function<void(BrowserWorker *)> call);
+
+    void onTopicsLoaded(const QList<kafka::TopicInfo> &topics);
+    void onPageLoaded(const kafka::Page &page);
+    void onGroupsLoaded(const QList<kafka::GroupInfo> &groups);
+    void onGroupLagLoaded(const QByteArray &group, const QByteArray &topic,
+                          const QList<kafka::GroupLag> &lag);
+    void onTailStarted(const QByteArray &topic, qint32 partition);
+    void onTailRecords(const QList<kafka::KafkaRecord> &records);
+    void onFailed(const QString &what, const QString &error);
+
+    QByteArray currentTopic() const;
+    qint32 currentPartition() const;
+    const kafka::TopicInfo *topicInfo(const QByteArray &name) const;
+    bool selectTopic(const QByteArray &name);
+    void selectPartition(qint32 partition);
+    void fillPartitions();
+    QByteArray chosenGroup() const;
+    void requestLag();
+    void loadClicked();
+    void requestPage(const kafka::PageRequest &request);
+    void updateAnchorWidgets();
+    void setTail(bool on);
+    void restartTailIfOn();
+    void selectOffset(qint64 offset);
+    void showDetail(const std::optional<kafka::KafkaRecord> &record);
+    void renderValue();
+    void showMessage(const QString &text);
+    void showError(const QString &text);
+
+    QPointer<BrowserWorker> m_worker;
+
+    QListWidget *m_topics = nullptr;
+    QTableWidget *m_partitions = nullptr;
+    QComboBox *m_groups = nullptr;
+    QPushButton *m_refresh = nullptr;
+    QComboBox *m_anchor = nullptr;
+    QLineEdit *m_offset = nullptr;
+    QDateTimeEdit *m_time = nullptr;
+    QSpinBox *m_count = nullptr;
+    QCheckBox *m_newestFirst = nullptr;
+    QPushButton *m_load = nullptr;
+    QCheckBox *m_tail = nullptr;
+    QLineEdit *m_search = nullptr;
+    RecordPageModel *m_model = nullptr;
+    QSortFilterProxyModel *m_proxy = nullptr;
+    QTableView *m_table = nullptr;
+    QLineEdit *m_key = nullptr;
+    QLabel *m_timestamp = nullptr;
+    QTreeWidget *m_headers = nullptr;
+    QCheckBox *m_hex = nullptr;
+    QLabel *m_valueKind = nullptr;
+    QPlainTextEdit *m_value = nullptr;
+    QLabel *m_message = nullptr;
+
+    QList<kafka::TopicInfo> m_topicInfos;
+    // Lag of m_lagGroup on m_lagTopic, by partition.
+    QByteArray m_lagGroup;
+    QByteArray m_lagTopic;
+    QHash<qint32, kafka::GroupLag> m_lag;
+    // Pages asked for and not answered yet: only the last one's answer is shown.
+    int m_pendingPages = 0;
+    kafka::PageRequest m_lastRequest;
+    // The record to select once the page asked for by showRecord() arrives.
+    qint64 m_selectOffset = -1;
+    // A topic named by showRecord() before the topic list had it.
+    QByteArray m_pendingTopic;
+    qint32 m_pendingPartition = -1;
+    QByteArray m_tailTopic;
+    qint32 m_tailPartition = -1;
+    std::optional<kafka::KafkaRecord> m_detail;
+};
+
+} // namespace dualscope::ui

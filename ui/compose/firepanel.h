@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "publish/publishoutcome.h"
+#include "publish/publishrun.h"
+
+#include <QByteArray>
+#include <QElapsedTimer>
+#include <QMetaType>
+#include <QWidget>
+
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+class QTimer;
+class QToolButton;
+
+namespace dualscope::ui {
+
+// What the Fire button asks for: a template already compiled once (with the
+// overrides applied), the spread, the run and the ordering. A plain value.
+struct FireRequest
+{
+    QByteArray templateText;
+    // k > 1: source ids spread over k sources (EventTemplate::setSourceSpread).
+    int sources = 1;
+    publish::RunConfig run;
+    publish::Ordering ordering = publish::Ordering::KafkaFirst;
+};
+
+// The event composer: a JSON template validated as it is typed, placeholders,
+// saved templates, the overrides and the run's shape; Fire/Stop, progress and
+// per-outcome counters. It creates no publisher: the main window turns
+// fireRequested() into a PublishRun and feeds setProgress()/setFinished() back.
+// GUI thread only.
+class FirePanel final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(FirePanel)
+
+public:
+    // Typing pauses this long before the template is compiled again: compiling is
+    // cheap, but an error flashing at every keystroke is not.
+    static constexpr int kValidateDelayMs = 200;
+
+    explicit FirePanel(QWidget *parent = nullptr);
+    ~FirePanel() override;
+
+    QByteArray templateText() const;
+    void setTemplateText(const QByteArray &text);
+    // The last validation's verdict (true also needs the overrides to compile).
+    bool isTemplateValid() const { return m_valid; }
+    // Saved templates, from QSettings "templates/<name>".
+    QStringList savedTemplateNames() const;
+
+public slots:
+    void setRunning(bool running);
+    void setProgress(const dualscope::publish::PublisherStats &stats, qint64 generated,
+                     qint64 requested);
+    void setFinished(const dualscope::publish::RunSummary &summary);
+    // A run that could not start or broke off; shown in the run's message line.
+    void setError(const QString &message);
+
+signals:
+    // Only with a template that compiles, overrides included.
+    void fireRequested(const dualscope::ui::FireRequest &request);
+    void stopRequested();
+
+private:
+    void buildUi();
+    void scheduleValidation();
+    void validate();
+    QByteArray withOverrides(const QByteArray &text) const;
+    void highlightLine(int line);
+    void updateFireEnabled();
+    void fire();
+    void saveTemplate();
+    void deleteTemplate();
+    void loadTemplate(const QString &name);
+    void reloadSavedNames(const QString &select);
+    void setCounters(const publish::PublisherStats &stats);
+    void setRunMessage(const QString &text, bool error);
+
+    QPlainTextEdit *m_editor = nullptr;
+    QLabel *m_status = nullptr;
+    QToolButton *m_placeholders = nullptr;
+    QComboBox *m_saved = nullptr;
+    QPushButton *m_save = nullptr;
+    QPushButton *m_delete = nullptr;
+    QLineEdit *m_type = nullptr;
+    QLineEdit *m_sourceType = nullptr;
+    QLineEdit *m_sourceId = nullptr;
+    QSpinBox *m_sources = nullptr;
+    QSpinBox *m_count = nullptr;
+    QDoubleSpinBox *m_rate = nullptr;
+    QSpinBox *m_burst = nullptr;
+    QComboBox *m_ordering = nullptr;
+    QPushButton *m_fire = nullptr;
+    QPushButton *m_stop = nullptr;
+    QProgressBar *m_progress = nullptr;
+    QLabel *m_kafkaAcked = nullptr;
+    QLabel *m_kafkaFailed = nullptr;
+    QLabel *m_redisSent = nullptr;
+    QLabel *m_redisSkipped = nullptr;
+    QLabel *m_redisFailed = nullptr;
+    QLabel *m_eventsPerSecond = nullptr;
+    QLabel *m_runMessage = nullptr;
+    QTimer *m_validateTimer = nullptr;
+
+    bool m_valid = false;
+    bool m_running = false;
+    // The validated text with the overrides applied: what Fire sends.
+    QByteArray m_validText;
+    // For events/s: outcomes and time at the previous progress report.
+    QElapsedTimer m_rateClock;
+    qint64 m_lastDone = 0;
+    qint64 m_lastRateMs = 0;
+};
+
+} // namespace dualscope::ui
+
+Q_DECLARE_METATYPE(dualscope::ui::FireRequest)

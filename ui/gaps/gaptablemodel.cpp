@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: MIT
+#include "gaps/gaptablemodel.h"
+
+#include "event/event.h"
+
+namespace dualscope::ui {
+
+GapTableModel::GapTableModel(QObject *parent) : QAbstractTableModel(parent) {}
+
+GapTableModel::~GapTableModel() = default;
+
+int GapTableModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+int GapTableModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant GapTableModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const gap::Gap &g = m_rows.at(index.row());
+    const auto timestamp = [](qint64 ms) {
+        return ms >= 0 ? QVariant(QString::fromLatin1(event::formatTimestamp(ms))) : QVariant();
+    };
+    switch (role) {
+    case Qt::DisplayRole:
+        switch (index.column()) {
+        case KindColumn:
+            return QString::fromLatin1(gap::kindName(g.kind));
+        case IdColumn:
+            return QString::fromUtf8(g.id);
+        case PartitionColumn:
+            return g.partition >= 0 ? QVariant(g.partition) : QVariant();
+        case OffsetColumn:
+            return g.offset >= 0 ? QVariant(g.offset) : QVariant();
+        case ChannelColumn:
+            return QString::fromUtf8(g.channel);
+        case ExpectedChannelColumn:
+            return QString::fromUtf8(g.expectedChannel);
+        case KafkaTsColumn:
+            return timestamp(g.kafkaTsMs);
+        case RedisTsColumn:
+            return timestamp(g.redisTsMs);
+        case DetailColumn:
+            return g.detail;
+        }
+        return {};
+    case Qt::TextAlignmentRole:
+        if (index.column() == PartitionColumn || index.column() == OffsetColumn)
+            return int(Qt::AlignRight | Qt::AlignVCenter);
+        return {};
+    case KindRole:
+        return int(g.kind);
+    case KindNameRole:
+        return QString::fromLatin1(gap::kindName(g.kind));
+    }
+    return {};
+}
+
+QVariant GapTableModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return QAbstractTableModel::headerData(section, orientation, role);
+    switch (section) {
+    case KindColumn:
+        return tr("Kind");
+    case IdColumn:
+        return tr("Id");
+    case PartitionColumn:
+        return tr("Partition");
+    case OffsetColumn:
+        return tr("Offset");
+    case ChannelColumn:
+        return tr("Channel");
+    case ExpectedChannelColumn:
+        return tr("Expected channel");
+    case KafkaTsColumn:
+        return tr("Kafka time");
+    case RedisTsColumn:
+        return tr("Redis time");
+    case DetailColumn:
+        return tr("Detail");
+    }
+    return {};
+}
+
+void GapTableModel::trimOldest(qsizetype count)
+{
+    if (count <= 0)
+        return;
+    beginRemoveRows({}, 0, int(count) - 1); // last is inclusive
+    m_rows.dropOldest(count);
+    endRemoveRows();
+}
+
+void GapTableModel::appendGaps(const QList<gap::Gap> &gaps)
+{
+    if (gaps.isEmpty())
+        return;
+    qsizetype skip = 0;
+    qsizetype count = gaps.size();
+    if (count > m_rows.capacity()) {
+        skip = count - m_rows.capacity();
+        count = m_rows.capacity();
+        m_rows.countDropped(skip);
+    }
+    trimOldest(m_rows.overflowAfter(count));
+    const int first = int(m_rows.size());
+    beginInsertRows({}, first, first + int(count) - 1);
+    for (qsizetype i = skip; i < gaps.size(); ++i)
+        m_rows.push(gaps.at(i));
+    endInsertRows();
+}
+
+QList<gap::Gap> GapTableModel::gaps() const
+{
+    QList<gap::Gap> result;
+    result.reserve(m_rows.size());
+    for (qsizetype i = 0; i < m_rows.size(); ++i)
+        result.append(m_rows.at(i));
+    return result;
+}
+
+void GapTableModel::setCapacity(qsizetype capacity)
+{
+    m_rows.setCapacity(capacity);
+    trimOldest(m_rows.overflowAfter(0));
+}
+
+void GapTableModel::clear()
+{
+    beginResetModel();
+    m_rows.clear();
+    m_rows.resetDropped();
+    endResetModel();
+}
+
+} // namespace dualscope::ui

@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: MIT
+#include "live/livemessagemodel.h"
+
+#include "event/eventcodec.h"
+#include "redis/redismonitor.h"
+
+#include <QDateTime>
+#include <limits>
+
+namespace dualscope::ui {
+
+namespace {
+
+// Channel names are interned so that 100,000 rows on 50 channels hold 50 copies;
+// past this many distinct names new ones are stored as they come (no growth).
+constexpr qsizetype kMaxInternedChannels = 10'000;
+// Distinct match-state names (a handful in practice); quint8 indices.
+constexpr qsizetype kMaxStateNames = 250;
+
+bool isSpace(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+// Finds the string value of a top-level-looking member `"key": "value"` without a
+// JSON parser: at 50,000 notifications per second on the GUI thread a full parse per
+// message is the largest cost. Gives up (false) on escapes, leaving the strict
+// decoder to it.
+bool scanStringMember(const QByteArray &json, QByteArrayView quotedKey, qsizetype *pos,
+                      qsizetype *len)
+{
+    qsizetype from = 0;
+    while (true) {
+        const qsizetype at = json.indexOf(quotedKey, from);
+        if (at < 0)
+            return false;
+        qsizetype i = at + quotedKey.size();
+        from = i;
+        while (i < json.size() && isSpace(json.at(i)))
+            ++i;
+        if (i >= json.size() || json.at(i) != ':')
+            continue; // the key text appeared as a value
+        ++i;
+        while (i < json.size() && isSpace(json.at(i)))
+            ++i;
+        if (i >= json.size() || json.at(i) != '"')
+            return false;
+        const qsizetype start = ++i;
+        while (i < json.size() && json.at(i) != '"') {
+            if (json.at(i) == '\\')
+                return false;
+            ++i;
+        }
+        if (i >= json.size())
+            return false;
+        *pos = start;
+        *len = i - start;
+        return true;
+    }
+}
+
+QString formatTime(qint64 ms)
+{
+    return QDateTime::fromMSecsSinceEpoch(ms).toString(QStringLiteral("HH:mm:ss.zzz"));
+}
+
+} // namespace
+
+QByteArray LiveMessageModel::Row::id() const
+{
+    if (!decoded.isNull())
+        return decoded.left(decoded.indexOf('\0'));
+    return payload.mid(idPos, idLen);
+}
+
+QByteArray LiveMessageModel::Row::type() const
+{
+    if (!decoded.isNull())
+        return decoded.mid(decoded.indexOf('\0') + 1);
+    return payload.mid(typePos, typeLen);
+}
+
+LiveMessageModel::LiveMessageModel(QObject *parent) : QAbstractTableModel(parent)
+{
+    m_stateNames.append(QString());
+}
+
+LiveMessageModel::~LiveMessageModel() = default;
+
+int LiveMessageModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+int LiveMessageModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant LiveMessageModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const Row &row = m_rows.at(index.row());
+    switch (role) {
+    case Qt::DisplayRole:
+        switch (index.column()) {
+        case ReceivedColumn:
+            return formatTime(row.receivedMs);
+        case ChannelColumn:
+            return QString::fromUtf8(row.channel);
+        case IdColumn:
+            return QString::fromUtf8(row.id());
+        case TypeColumn:
+            return QString::fromUtf8(row.type());
+        case SizeColumn:
+            return qlonglong(row.payload.size());
+        case MatchColumn:
+            return m_stateNames.at(row.state);
+        case LatencyColumn:
+            return row.latencyMs >= 0 ? QVariant(row.latencyMs) : QVariant();
+        }
+        return {};
+    case Qt::TextAlignmentRole:
+        if (index.column() == SizeColumn || index.column() == LatencyColumn)
+            return int(Qt::AlignRight | Qt::AlignVCenter);
+        return {};
+    case Qt::ToolTipRole:
+        if (index.column() == ChannelColumn && !row.pattern.isEmpty())
+            return tr("via pattern %1").arg(QString::fromUtf8(row.pattern));
+        return {};
+    case PayloadRole:
+        return row.payload;
+    case IdRole:
+        return row.id();
+    case ChannelRole:
+        return row.channel;
+    case PatternRole:
+        return row.pattern;
+    case ReceivedMsRole:
+        return row.receivedMs;
+    case FilterTextRole:
+        return QString::fromUtf8(row.channel + '\n' + row.id() + '\n' + row.type() + '\n' +
+                                 row.payload);
+    }
+    return {};
+}
+
+QVariant LiveMessageModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return QAbstractTableModel::headerData(section, orientation, role);
+    switch (section) {
+    case ReceivedColumn:
+        return tr("Received");
+    case ChannelColumn:
+        return tr("Channel");
+    case IdColumn:
+        return tr("Id");
+    case TypeColumn:
+        return tr("Type");
+    case SizeColumn:
+        return tr("Size");
+    case MatchColumn:
+        return tr("Match");
+    case LatencyColumn:
+        return tr("Latency (ms)");
+    }
+    return {};
+}
+
+QByteArray LiveMessageModel::intern(const QByteArray &channel)
+{
+    const auto it = m_channels.constFind(channel);
+    if (it != m_channels.cend())
+        return *it;
+    if (m_channels.size() < kMaxInternedChannels)
+        m_channels.insert(channel);
+    return channel;
+}
+
+LiveMessageModel::Row LiveMessageModel::makeRow(const redis::PubSubMessage &message)
+{
+    Row row;
+    row.channel = intern(message.channel);
+    row.pattern = message.pattern;
+    row.payload = message.payload;
+    row.receivedMs = message.receivedMs;
+
+    constexpr qsizetype maxOffset = std::numeric_limits<quint16>::max();
+    qsizetype idPos = 0, idLen = 0, typePos = 0, typeLen = 0;
+    const bool idFound = scanStringMember(message.payload, "\"id\"", &idPos, &idLen);
+    const bool typeFound = scanStringMember(message.payload, "\"type\"", &typePos, &typeLen);
+    if (idFound && idLen > 0 && idPos + idLen <= maxOffset && typePos + typeLen <= maxOffset) {
+        row.idPos = quint16(idPos);
+        row.idLen = quint16(idLen);
+        if (typeFound) {
+            row.typePos = quint16(typePos);
+            row.typeLen = quint16(typeLen);
+        }
+        return row;
+    }
+    // Escapes, a large payload, or not a notification: the strict decoder decides.
+    if (const auto n = event::decodeNotification(message.payload, nullptr))
+        row.decoded = n->id + '\0' + n->type;
+    return row;
+}
+
+void LiveMessageModel::trimOldest(qsizetype count)
+{
+    if (count <= 0)
+        return;
+    beginRemoveRows({}, 0, int(count) - 1); // last is inclusive
+    for (qsizetype i = 0; i < count; ++i) {
+        const QByteArray id = m_rows.at(i).id();
+        const auto it = m_idToSeq.find(id);
+        if (it != m_idToSeq.end() && it.value() == m_firstSeq + i)
+            m_idToSeq.erase(it);
+    }
+    m_rows.dropOldest(count);
+    m_firstSeq += count;
+    endRemoveRows();
+}
+
+void LiveMessageModel::appendBatch(const QList<redis::PubSubMessage> &batch)
+{
+    if (batch.isEmpty())
+        return;
+    qsizetype skip = 0;
+    qsizetype count = batch.size();
+    if (count > m_rows.capacity()) {
+        skip = count - m_rows.capacity();
+        count = m_rows.capacity();
+        m_rows.countDropped(skip);
+    }
+    // Make room first so the history never holds more than the capacity.
+    trimOldest(m_rows.overflowAfter(count));
+
+    const int first = int(m_rows.size());
+    beginInsertRows({}, first, first + int(count) - 1);
+    for (qsizetype i = skip; i < batch.size(); ++i) {
+        Row row = makeRow(batch.at(i));
+        const QByteArray id = row.id();
+        const qint64 seq = m_firstSeq + m_rows.size();
+        m_rows.push(std::move(row));
+        if (!id.isEmpty())
+            m_idToSeq.insert(id, seq);
+    }
+    endInsertRows();
+}
+
+void LiveMessageModel::setCapacity(qsizetype capacity)
+{
+    m_rows.setCapacity(capacity);
+    trimOldest(m_rows.overflowAfter(0));
+}
+
+quint8 LiveMessageModel::stateIndex(const QString &state)
+{
+    const qsizetype at = m_stateNames.indexOf(state);
+    if (at >= 0)
+        return quint8(at);
+    if (m_stateNames.size() >= kMaxStateNames)
+        return quint8(m_stateNames.size() - 1); // shown under the last name; never in practice
+    m_stateNames.append(state);
+    return quint8(m_stateNames.size() - 1);
+}
+
+bool LiveMessageModel::setMatchState(const QByteArray &id, const QString &state, qint64 latencyMs)
+{
+    const int row = rowOfId(id);
+    if (row < 0)
+        return false;
+    Row &r = m_rows.at(row);
+    r.state = stateIndex(state);
+    r.latencyMs =
+        latencyMs < 0 ? -1 : qint32(qMin<qint64>(latencyMs, std::numeric_limits<qint32>::max()));
+    emit dataChanged(index(row, MatchColumn), index(row, LatencyColumn), {Qt::DisplayRole});
+    return true;
+}
+
+int LiveMessageModel::rowOfId(const QByteArray &id) const
+{
+    const auto it = m_idToSeq.constFind(id);
+    if (it == m_idToSeq.cend())
+        return -1;
+    const qint64 row = it.value() - m_firstSeq;
+    return row >= 0 && row < m_rows.size() ? int(row) : -1;
+}
+
+QByteArray LiveMessageModel::idAt(int row) const
+{
+    return row >= 0 && row < m_rows.size() ? m_rows.at(row).id() : QByteArray();
+}
+
+QByteArray LiveMessageModel::payloadAt(int row) const
+{
+    return row >= 0 && row < m_rows.size() ? m_rows.at(row).payload : QByteArray();
+}
+
+void LiveMessageModel::clear()
+{
+    beginResetModel();
+    m_rows.clear();
+    m_rows.resetDropped();
+    m_idToSeq.clear();
+    m_channels.clear();
+    m_firstSeq = 0;
+    endResetModel();
+}
+
+} // namespace dualscope::ui

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "live/ringbuffer.h"
+
+#include <QAbstractTableModel>
+#include <QByteArray>
+#include <QHash>
+#include <QList>
+#include <QSet>
+#include <QString>
+#include <QStringList>
+
+namespace dualscope::redis {
+struct PubSubMessage;
+}
+
+namespace dualscope::ui {
+
+// The newest Redis Pub/Sub messages, one row each, oldest first. Rows arrive in
+// batches (one beginInsertRows per batch); past the capacity the oldest rows are let
+// go with one beginRemoveRows and counted. The id and type of each notification are
+// found once, on arrival, and kept as offsets into the payload; cell text is made
+// only when a view asks for it. GUI thread only.
+class LiveMessageModel final : public QAbstractTableModel
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(LiveMessageModel)
+
+public:
+    enum Column {
+        ReceivedColumn,
+        ChannelColumn,
+        IdColumn,
+        TypeColumn,
+        SizeColumn,
+        MatchColumn,
+        LatencyColumn,
+        ColumnCount
+    };
+    enum Role {
+        PayloadRole = Qt::UserRole + 1, // QByteArray, the raw payload
+        IdRole,                         // QByteArray
+        ChannelRole,                    // QByteArray
+        PatternRole,                    // QByteArray, empty for a plain SUBSCRIBE
+        ReceivedMsRole,                 // qint64, wall clock ms since the epoch
+        FilterTextRole,                 // QString: channel, id, type and payload, for filtering
+    };
+
+    // 100,000 rows of ~90-byte notifications hold ~30 MB: minutes of history at
+    // realistic rates, seconds at a flood, and a bounded footprint either way.
+    static constexpr qsizetype kDefaultCapacity = 100'000;
+
+    explicit LiveMessageModel(QObject *parent = nullptr);
+    ~LiveMessageModel() override;
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation,
+                        int role = Qt::DisplayRole) const override;
+
+    // One insert pair for the batch, and at most one remove pair for the oldest rows
+    // when the history would exceed the capacity. A batch larger than the capacity
+    // keeps only its newest messages (the others count as let go).
+    void appendBatch(const QList<redis::PubSubMessage> &batch);
+
+    qsizetype capacity() const { return m_rows.capacity(); }
+    // A smaller capacity trims the oldest rows at once (one remove pair).
+    void setCapacity(qsizetype capacity);
+    // Rows let go since construction or clear().
+    qint64 droppedCount() const { return m_rows.droppedCount(); }
+
+    // Sets the match column ("matched", "missing", "late", ...) and the latency (-1:
+    // none) of the newest held row with this notification id, emitting dataChanged
+    // for that row. False when no held row has the id (never seen, or let go).
+    bool setMatchState(const QByteArray &id, const QString &state, qint64 latencyMs);
+    // The row of the newest held message with this id, -1 when none.
+    int rowOfId(const QByteArray &id) const;
+    QByteArray idAt(int row) const;
+    QByteArray payloadAt(int row) const;
+
+    void clear();
+
+private:
+    struct Row
+    {
+        QByteArray channel; // shared with every other row of the channel (interned)
+        QByteArray pattern;
+        QByteArray payload;
+        qint64 receivedMs = 0;
+        qint32 latencyMs = -1;
+        // Where the id and type strings lie inside the payload; length 0 when
+        // absent. Offsets rather than copies: no allocation per message.
+        quint16 idPos = 0;
+        quint16 idLen = 0;
+        quint16 typePos = 0;
+        quint16 typeLen = 0;
+        quint8 state = 0; // index into m_stateNames, 0 = no verdict yet
+        // Only for ids/types that the fast scan cannot slice (escapes, huge
+        // payloads): "id\0type" as decoded.
+        QByteArray decoded;
+
+        QByteArray id() const;
+        QByteArray type() const;
+    };
+
+    Row makeRow(const redis::PubSubMessage &message);
+    QByteArray intern(const QByteArray &channel);
+    quint8 stateIndex(const QString &state);
+    void trimOldest(qsizetype count);
+
+    RingBuffer<Row> m_rows{kDefaultCapacity};
+    // Sequence number of row 0; row r has m_firstSeq + r. Lets the id index survive
+    // trims without renumbering.
+    qint64 m_firstSeq = 0;
+    // id -> sequence of its newest held row; entries leave with their rows, so the
+    // index is bounded by the capacity.
+    QHash<QByteArray, qint64> m_idToSeq;
+    QSet<QByteArray> m_channels;
+    QStringList m_stateNames;
+};
+
+} // namespace dualscope::ui

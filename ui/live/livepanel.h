@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "gap/gaptypes.h"
+#include "redis/redismonitor.h"
+
+#include <QByteArray>
+#include <QElapsedTimer>
+#include <QHash>
+#include <QList>
+#include <QString>
+#include <QWidget>
+#include <utility>
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QListWidget;
+class QPlainTextEdit;
+class QPushButton;
+class QSortFilterProxyModel;
+class QTableView;
+class QTimer;
+class QTreeView;
+
+namespace dualscope::ui {
+
+class ChannelTreeModel;
+class LiveMessageModel;
+
+// The live Redis channel view: the subscription list, the channel tree, the message
+// table with a filter, pause and follow-tail, and the JSON of the selected message.
+// Batches from the monitor are coalesced so the views move at most ~30 times a
+// second; while paused they wait (bounded by the history capacity, the excess let
+// go and counted). GUI thread only.
+class LivePanel final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(LivePanel)
+
+public:
+    explicit LivePanel(QWidget *parent = nullptr);
+    ~LivePanel() override;
+
+    // The monitor's batches (connected queued to RedisMonitor::messages).
+    void appendMessages(const QList<dualscope::redis::PubSubMessage> &batch);
+    void setActiveChannels(const dualscope::redis::ActiveChannels &active);
+    // The subscriptions already made (shown as patterns); emits nothing.
+    void setSubscriptions(const QList<QByteArray> &patterns);
+    QList<std::pair<QByteArray, bool>> subscriptions() const; // name, isPattern
+
+    // Match verdicts from the checker, by notification id. Gaps set the kind name
+    // ("wrong_channel", "duplicate", "late", ...) on the held row of that id.
+    void applyGaps(const QList<dualscope::gap::Gap> &gaps);
+    void markMatched(const QByteArray &id, qint64 latencyMs);
+    // Selects and scrolls to the newest held row with this id; false when it is not
+    // held (let go, not arrived) or hidden by the filter.
+    bool selectNotification(const QByteArray &id);
+
+    qsizetype historyCapacity() const;
+    void setHistoryCapacity(qsizetype rows);
+
+    bool isPaused() const { return m_paused; }
+    void setPaused(bool paused);
+    bool followTail() const;
+    void setFollowTail(bool follow);
+    // Messages waiting for the next view update (or for the end of the pause).
+    qsizetype pendingCount() const { return m_pending.size(); }
+    // Rows let go from the history plus messages let go while waiting.
+    qint64 droppedCount() const;
+    qint64 shownCount() const { return m_shown; }
+
+    LiveMessageModel *messageModel() const { return m_model; }
+    ChannelTreeModel *channelModel() const { return m_tree; }
+    QSortFilterProxyModel *filterModel() const { return m_proxy; }
+    QTableView *messageView() const { return m_table; }
+
+signals:
+    void subscribeRequested(const QByteArray &name, bool isPattern);
+    void unsubscribeRequested(const QByteArray &name, bool isPattern);
+    void pausedChanged(bool paused);
+
+private:
+    void flush();
+    void addSubscription();
+    void removeSubscription();
+    void addSubscriptionItem(const QByteArray &name, bool isPattern);
+    void showSelected();
+    void updateStatus();
+    void setState(const QByteArray &id, const QString &state, qint64 latencyMs);
+
+    LiveMessageModel *m_model = nullptr;
+    ChannelTreeModel *m_tree = nullptr;
+    QSortFilterProxyModel *m_proxy = nullptr;
+    QTableView *m_table = nullptr;
+    QTreeView *m_treeView = nullptr;
+    QLineEdit *m_filter = nullptr;
+    QPushButton *m_pauseButton = nullptr;
+    QCheckBox *m_follow = nullptr;
+    QLabel *m_status = nullptr;
+    QPlainTextEdit *m_detail = nullptr;
+    QListWidget *m_subscriptionList = nullptr;
+    QLineEdit *m_newSubscription = nullptr;
+    QComboBox *m_subscriptionKind = nullptr;
+    QLabel *m_subscriptionError = nullptr;
+    QTimer *m_flushTimer = nullptr;
+    QTimer *m_rateTimer = nullptr;
+    QElapsedTimer m_clock;
+
+    QList<redis::PubSubMessage> m_pending;
+    QHash<QByteArray, qint64> m_pendingChannelCounts;
+    qint64 m_pendingDropped = 0;
+    qint64 m_shown = 0;
+    bool m_paused = false;
+    // Verdicts that overtook their message (still waiting in m_pending); applied at
+    // the next flush, then forgotten.
+    QHash<QByteArray, std::pair<QString, qint64>> m_earlyStates;
+};
+
+} // namespace dualscope::ui

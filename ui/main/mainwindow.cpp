@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: MIT
+#include "main/mainwindow.h"
+
+#include "browser/browserpanel.h"
+#include "compose/firepanel.h"
+#include "gaps/gappanel.h"
+#include "live/livepanel.h"
+#include "main/healthlight.h"
+#include "main/logpanel.h"
+
+#include <QActionGroup>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSettings>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QVBoxLayout>
+
+namespace dualscope::ui {
+
+MainWindow::MainWindow(QWidget *parent)
+    : QMainWindow(parent), m_live(new LivePanel(this)), m_browser(new BrowserPanel(this)),
+      m_gaps(new GapPanel(this)), m_fire(new FirePanel(this)), m_log(new LogPanel(this)),
+      m_kafkaLight(new HealthLight(tr("Kafka"), this)),
+      m_redisLight(new HealthLight(tr("Redis"), this)), m_banner(new QLabel(this))
+{
+    setObjectName(QStringLiteral("mainWindow"));
+    setWindowTitle(tr("Dualscope"));
+
+    m_topSplitter = new QSplitter(Qt::Horizontal, this);
+    m_topSplitter->setObjectName(QStringLiteral("streamsSplitter"));
+    m_topSplitter->addWidget(m_live);
+    m_topSplitter->addWidget(m_browser);
+    m_mainSplitter = new QSplitter(Qt::Vertical, this);
+    m_mainSplitter->setObjectName(QStringLiteral("mainSplitter"));
+    m_mainSplitter->addWidget(m_topSplitter);
+    m_mainSplitter->addWidget(m_gaps);
+    m_mainSplitter->setStretchFactor(0, 3);
+    m_mainSplitter->setStretchFactor(1, 2);
+
+    m_banner->setObjectName(QStringLiteral("sandboxBanner"));
+    m_banner->setWordWrap(true);
+    m_banner->setVisible(false);
+    m_banner->setStyleSheet(QStringLiteral("QLabel { background: #fff4ce; color: #5c4400; padding: "
+                                           "6px; border-bottom: 1px solid #e0c36c; }"));
+    auto *central = new QWidget(this);
+    auto *layout = new QVBoxLayout(central);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    layout->addWidget(m_banner);
+    layout->addWidget(m_mainSplitter, 1);
+    setCentralWidget(central);
+
+    auto *fireDock = new QDockWidget(tr("Fire events"), this);
+    fireDock->setObjectName(QStringLiteral("fireDock"));
+    fireDock->setWidget(m_fire);
+    addDockWidget(Qt::RightDockWidgetArea, fireDock);
+    auto *logDock = new QDockWidget(tr("Log"), this);
+    logDock->setObjectName(QStringLiteral("logDock"));
+    logDock->setWidget(m_log);
+    addDockWidget(Qt::BottomDockWidgetArea, logDock);
+    logDock->hide(); // on demand: View > Log
+
+    statusBar()->addPermanentWidget(m_kafkaLight);
+    statusBar()->addPermanentWidget(m_redisLight);
+    buildMenus();
+    resize(1500, 950);
+    restoreLayout();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildMenus()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    for (QDockWidget *dock : findChildren<QDockWidget *>())
+        view->addAction(dock->toggleViewAction());
+
+    m_faults = menuBar()->addMenu(tr("F&aults"));
+    m_faults->menuAction()->setVisible(false); // only with the sandbox
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About Dualscope"), this, &MainWindow::showAbout);
+}
+
+void MainWindow::buildFaultsMenu(int brokerCount)
+{
+    m_faults->clear();
+    QAction *redisDown = m_faults->addAction(tr("Redis &down"));
+    redisDown->setObjectName(QStringLiteral("faultRedisDown"));
+    redisDown->setCheckable(true);
+    connect(redisDown, &QAction::toggled, this, &MainWindow::redisDownRequested);
+
+    QMenu *brokers = m_faults->addMenu(tr("Kafka &broker down"));
+    for (int id = 1; id <= brokerCount; ++id) {
+        QAction *broker = brokers->addAction(tr("Broker %1").arg(id));
+        broker->setObjectName(QStringLiteral("faultBroker%1").arg(id));
+        broker->setCheckable(true);
+        connect(broker, &QAction::toggled, this,
+                [this, id](bool down) { emit brokerDownRequested(id, down); });
+    }
+
+    QMenu *errors = m_faults->addMenu(tr("Kafka request &errors"));
+    const std::pair<const char *, const char *> injections[] = {
+        {"Produce", "NOT_LEADER_FOR_PARTITION"},
+        {"Produce", "REQUEST_TIMED_OUT"},
+        {"Fetch", "NOT_LEADER_FOR_PARTITION"},
+        {"Metadata", "LEADER_NOT_AVAILABLE"},
+    };
+    for (const auto &[api, error] : injections) {
+        QAction *action = errors->addAction(
+            tr("Next 5 %1 requests: %2").arg(QLatin1String(api), QLatin1String(error)));
+        connect(action, &QAction::triggered, this, [this, api, error] {
+            emit requestErrorsRequested(QLatin1String(api), QLatin1String(error), 5);
+        });
+    }
+
+    QMenu *rtt = m_faults->addMenu(tr("Broker &round-trip time"));
+    auto *rttGroup = new QActionGroup(rtt);
+    for (int ms : {0, 100, 500, 2000}) {
+        QAction *action = rtt->addAction(ms == 0 ? tr("None") : tr("%1 ms").arg(ms));
+        action->setCheckable(true);
+        action->setChecked(ms == 0);
+        rttGroup->addAction(action);
+        connect(action, &QAction::triggered, this, [this, ms] { emit roundTripTimeRequested(ms); });
+    }
+    m_faults->menuAction()->setVisible(true);
+}
+
+void MainWindow::setConnectionName(const QString &name)
+{
+    setWindowTitle(tr("Dualscope — %1").arg(name));
+}
+
+void MainWindow::enableSandbox(const QString &description, int brokerCount)
+{
+    m_banner->setText(description + QLatin1Char(' ') + tr("Inject faults from the Faults menu."));
+    m_banner->setVisible(true);
+    buildFaultsMenu(brokerCount);
+}
+
+void MainWindow::setComponentVersions(const QStringList &versions)
+{
+    m_versions = versions;
+}
+
+void MainWindow::showAbout()
+{
+    // Non-modal: an About box must not block live views.
+    auto *box = new QMessageBox(
+        QMessageBox::Information, tr("About Dualscope"),
+        tr("<b>Dualscope %1</b><br>A workbench for dual-stream systems: "
+           "Kafka for durability, Redis Pub/Sub for real time.<br><br>%2")
+            .arg(QLatin1String(DUALSCOPE_VERSION), m_versions.join(QStringLiteral("<br>"))),
+        QMessageBox::Close, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setObjectName(QStringLiteral("aboutBox"));
+    box->open();
+}
+
+void MainWindow::restoreLayout()
+{
+    QSettings settings;
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    m_topSplitter->restoreState(
+        settings.value(QStringLiteral("window/streamsSplitter")).toByteArray());
+    m_mainSplitter->restoreState(
+        settings.value(QStringLiteral("window/mainSplitter")).toByteArray());
+}
+
+void MainWindow::saveLayout()
+{
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    settings.setValue(QStringLiteral("window/streamsSplitter"), m_topSplitter->saveState());
+    settings.setValue(QStringLiteral("window/mainSplitter"), m_mainSplitter->saveState());
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    saveLayout();
+    event->accept();
+}
+
+} // namespace dualscope::ui
