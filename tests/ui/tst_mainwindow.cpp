@@ -12,7 +12,9 @@
 #include "services.h"
 
 #include <QAction>
+#include <QDoubleSpinBox>
 #include <QMenu>
+#include <QProcess>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
@@ -118,6 +120,70 @@ private slots:
                                   20'000);
         redisDown->trigger(); // and back up
         QTRY_COMPARE_WITH_TIMEOUT(window.redisLight()->state(), ui::HealthLight::State::Up, 15'000);
+    }
+
+    // Not a check: the screenshots in docs/, taken from the real window when
+    // DUALSCOPE_SCREENSHOT_DIR is set (under xvfb-run with the xcb platform, with
+    // ImageMagick's import; QWidget::grab() where there is no display).
+    void screenshotsForTheDocs()
+    {
+        const QString dir = qEnvironmentVariable("DUALSCOPE_SCREENSHOT_DIR");
+        if (dir.isEmpty())
+            QSKIP("set DUALSCOPE_SCREENSHOT_DIR to take the screenshots of docs/");
+        auto snapshot = [&](QWidget *widget, const QString &name) {
+            const QString path = dir + QLatin1Char('/') + name;
+            if (!qEnvironmentVariableIsEmpty("DISPLAY") &&
+                QProcess::execute(QStringLiteral("import"),
+                                  {QStringLiteral("-window"), QStringLiteral("root"), path}) == 0)
+                return;
+            widget->grab().save(path);
+        };
+        ui::MainWindow window;
+        app::Services services(&window);
+        QSignalSpy ready(&services, &app::Services::ready);
+        window.showMaximized();
+        services.start({});
+        QVERIFY(ready.wait(30'000));
+        QTRY_COMPARE_WITH_TIMEOUT(window.redisLight()->state(), ui::HealthLight::State::Up, 10'000);
+        QTest::qWait(1500);
+        // traffic, then a Redis outage during a second burst: a gap flagged
+        auto *sources = window.firePanel()->findChild<QSpinBox *>(QStringLiteral("sources"));
+        if (sources)
+            sources->setValue(8);
+        fire(window, 400);
+        QTRY_COMPARE_WITH_TIMEOUT(gapCount(window, "matched"), 400, 20'000);
+        auto *redisDown = window.findChild<QAction *>(QStringLiteral("faultRedisDown"));
+        redisDown->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(window.redisLight()->state(), ui::HealthLight::State::Down,
+                                  10'000);
+        fire(window, 40);
+        QTRY_VERIFY_WITH_TIMEOUT(gapCount(window, "unobserved") + gapCount(window, "missing") >= 40,
+                                 20'000);
+        redisDown->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(window.redisLight()->state(), ui::HealthLight::State::Up, 15'000);
+        fire(window, 200);
+        QTest::qWait(3000);
+        snapshot(&window, QStringLiteral("main-window.png"));
+        // the Kafka browser on a page, a record selected
+        for (qint32 partition = 0; partition < 6; ++partition) {
+            window.browserPanel()->showRecord("events", partition, 3);
+            QTest::qWait(1000);
+            if (window.browserPanel()->model()->rowCount() > 0)
+                break;
+        }
+        QTest::qWait(500);
+        snapshot(&window, QStringLiteral("kafka-browser.png"));
+        // the Fire panel mid-run
+        auto *rate = window.firePanel()->findChild<QDoubleSpinBox *>(QStringLiteral("rate"));
+        if (rate)
+            rate->setValue(400);
+        fire(window, 5000);
+        QTest::qWait(4000);
+        snapshot(&window, QStringLiteral("fire-panel.png"));
+        auto *stop = window.firePanel()->findChild<QPushButton *>(QStringLiteral("stop"));
+        if (stop)
+            QTest::mouseClick(stop, Qt::LeftButton);
+        QTest::qWait(1000);
     }
 
     void layoutIsRemembered()

@@ -15,6 +15,7 @@
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QScrollArea>
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
@@ -57,7 +58,13 @@ MainWindow::MainWindow(QWidget *parent)
 
     auto *fireDock = new QDockWidget(tr("Fire events"), this);
     fireDock->setObjectName(QStringLiteral("fireDock"));
-    fireDock->setWidget(m_fire);
+    // Scrollable, so the composer never forces the window wider than a laptop screen.
+    auto *fireScroll = new QScrollArea(fireDock);
+    fireScroll->setWidget(m_fire);
+    fireScroll->setWidgetResizable(true);
+    fireScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
+    fireScroll->setMinimumWidth(260);
+    fireDock->setWidget(fireScroll);
     addDockWidget(Qt::RightDockWidgetArea, fireDock);
     auto *logDock = new QDockWidget(tr("Log"), this);
     logDock->setObjectName(QStringLiteral("logDock"));
@@ -68,7 +75,11 @@ MainWindow::MainWindow(QWidget *parent)
     statusBar()->addPermanentWidget(m_kafkaLight);
     statusBar()->addPermanentWidget(m_redisLight);
     buildMenus();
-    resize(1500, 950);
+    resize(1560, 960);
+    // First-run proportions: the streams side by side above, the gaps below.
+    m_topSplitter->setSizes({620, 560});
+    m_mainSplitter->setSizes({560, 360});
+    resizeDocks({fireDock}, {380}, Qt::Horizontal);
     restoreLayout();
 }
 
