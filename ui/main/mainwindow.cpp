@@ -16,6 +16,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
@@ -58,12 +59,14 @@ MainWindow::MainWindow(QWidget *parent)
 
     auto *fireDock = new QDockWidget(tr("Fire events"), this);
     fireDock->setObjectName(QStringLiteral("fireDock"));
-    // Scrollable, so the composer never forces the window wider than a laptop screen.
+    // Scrollable vertically, so the composer never forces the window taller than
+    // a laptop screen.
     auto *fireScroll = new QScrollArea(fireDock);
     fireScroll->setWidget(m_fire);
     fireScroll->setWidgetResizable(true);
-    fireScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
-    fireScroll->setMinimumWidth(260);
+    fireScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    fireScroll->setMinimumWidth(m_fire->minimumSizeHint().width() +
+                                fireScroll->verticalScrollBar()->sizeHint().width() + 4);
     fireDock->setWidget(fireScroll);
     addDockWidget(Qt::RightDockWidgetArea, fireDock);
     auto *logDock = new QDockWidget(tr("Log"), this);
