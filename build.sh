@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Dualscope's one entry point for a fresh Debian 12 machine:
-#   ./build.sh run    install what is missing, build, start the app (sandbox)
+#   ./build.sh run    install what is missing, build, start the app (the GUI in
+#                     the sandbox; on a machine without a display, the CLI sandbox)
 #   ./build.sh test   install what is missing, build, run every test
 #   ./build.sh sanitize   the core tests again under ASan + UBSan
 #   ./build.sh deps | build
@@ -12,7 +13,7 @@ cd "$(dirname "$0")"
 # hiredis, RapidJSON, and the peers the tests and benchmarks talk to.
 PACKAGES=(
     build-essential cmake ninja-build pkg-config
-    qt6-base-dev qt6-base-dev-tools qt6-charts-dev libgl-dev
+    qt6-base-dev qt6-base-dev-tools qt6-charts-dev libgl-dev libqt6svg6
     librdkafka-dev libhiredis-dev rapidjson-dev
     redis-server redis-tools kcat
 )
@@ -72,7 +73,11 @@ run)
     shift
     install_deps
     build
-    log "starting the sandbox (Ctrl+C stops it)"
+    if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -x "$BUILD_DIR/bin/dualscope" ]; then
+        log "starting dualscope (in the sandbox unless DUALSCOPE_KAFKA and DUALSCOPE_REDIS are set)"
+        exec "$BUILD_DIR/bin/dualscope" "$@"
+    fi
+    log "no display: starting the command-line sandbox instead (Ctrl+C stops it)"
     exec "$BUILD_DIR/bin/dualscope-cli" sandbox "$@"
     ;;
 test)
