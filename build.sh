@@ -13,7 +13,7 @@ cd "$(dirname "$0")"
 # hiredis, RapidJSON, and the peers the tests and benchmarks talk to.
 PACKAGES=(
     build-essential cmake ninja-build pkg-config
-    qt6-base-dev qt6-base-dev-tools qt6-charts-dev libgl-dev libqt6svg6
+    qt6-base-dev qt6-base-dev-tools qt6-charts-dev qtkeychain-qt6-dev libgl-dev libqt6svg6
     librdkafka-dev libhiredis-dev rapidjson-dev
     redis-server redis-tools kcat
 )

@@ -2,6 +2,11 @@
 // dualscope: the desktop workbench. With no connection configured it opens in the
 // sandbox; DUALSCOPE_KAFKA and DUALSCOPE_REDIS (or --kafka/--redis) connect it to
 // a real cluster instead.
+#include "connections/connectiondialog.h"
+#include "connections/profilestore.h"
+#include "gaps/gappanel.h"
+#include "live/livemessagemodel.h"
+#include "live/livepanel.h"
 #include "main/logpanel.h"
 #include "main/mainwindow.h"
 #include "services.h"
@@ -12,6 +17,7 @@
 #include <QIcon>
 #include <QMessageBox>
 #include <cstdio>
+#include <memory>
 
 int main(int argc, char *argv[])
 {
@@ -55,25 +61,81 @@ int main(int argc, char *argv[])
 
     dualscope::ui::MainWindow window;
     dualscope::ui::LogPanel::installMessageHandler(window.logPanel());
-    dualscope::app::Services services(&window);
-    QObject::connect(&services, &dualscope::app::Services::failed, &window,
-                     [&window](const QString &error) {
-                         auto *box = new QMessageBox(QMessageBox::Critical,
-                                                     QObject::tr("Dualscope cannot start"), error,
-                                                     QMessageBox::Close, &window);
-                         box->setAttribute(Qt::WA_DeleteOnClose);
-                         box->open();
-                     });
-    if (parser.isSet(QStringLiteral("startup-benchmark"))) {
-        QObject::connect(&services, &dualscope::app::Services::ready, &window, [&sinceLaunch] {
-            std::printf("window ready in %lld ms (target < 2000)\n",
-                        static_cast<long long>(sinceLaunch.elapsed()));
-            QApplication::quit();
+    dualscope::ui::ProfileStore profiles;
+
+    // The services are made anew when the user picks another connection: the old
+    // ones stop in order, the panels start over.
+    std::unique_ptr<dualscope::app::Services> services;
+    auto connectTo = [&](const dualscope::app::ConnectionSettings &connection) {
+        services.reset();
+        window.livePanel()->messageModel()->clear();
+        window.gapPanel()->clear();
+        services = std::make_unique<dualscope::app::Services>(&window);
+        QObject::connect(services.get(), &dualscope::app::Services::failed, &window,
+                         [&window](const QString &error) {
+                             auto *box = new QMessageBox(QMessageBox::Critical,
+                                                         QObject::tr("Dualscope cannot connect"),
+                                                         error, QMessageBox::Close, &window);
+                             box->setAttribute(Qt::WA_DeleteOnClose);
+                             box->open();
+                         });
+        if (parser.isSet(QStringLiteral("startup-benchmark"))) {
+            QObject::connect(services.get(), &dualscope::app::Services::ready, &window,
+                             [&sinceLaunch] {
+                                 std::printf("window ready in %lld ms (target < 2000)\n",
+                                             static_cast<long long>(sinceLaunch.elapsed()));
+                                 QApplication::quit();
+                             });
+        }
+        services->start(connection);
+    };
+    auto fromProfile = [](const dualscope::ui::ConnectionProfile &profile) {
+        dualscope::app::ConnectionSettings connection;
+        connection.sandbox = false;
+        connection.name = profile.name;
+        connection.kafkaBootstrap = profile.kafkaBootstrap;
+        connection.kafkaProperties = profile.kafkaProperties();
+        connection.topic = profile.topic;
+        connection.redisUrl = profile.redisUrlWithCredentials();
+        return connection;
+    };
+    QObject::connect(&window, &dualscope::ui::MainWindow::connectionsRequested, &window, [&] {
+        auto *dialog = new dualscope::ui::ConnectionDialog(&profiles, &window);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        QObject::connect(dialog, &dualscope::ui::ConnectionDialog::connectRequested, &window,
+                         [&](const dualscope::ui::ConnectionProfile &profile) {
+                             profiles.setLastProfile(profile.name);
+                             connectTo(fromProfile(profile));
+                         });
+        QObject::connect(dialog, &dualscope::ui::ConnectionDialog::sandboxRequested, &window, [&] {
+            profiles.setLastProfile(QString());
+            connectTo(dualscope::app::ConnectionSettings());
         });
-    }
+        dialog->open();
+    });
+
     window.show(); // first: the window appears while the sandbox starts
-    services.start(settings);
+    const QString lastProfile = profiles.lastProfile();
+    if (settings.sandbox && !lastProfile.isEmpty() && profiles.contains(lastProfile)) {
+        // The last profile, once its passwords are back from the keychain.
+        QObject::connect(&profiles, &dualscope::ui::ProfileStore::passwordsLoaded, &window,
+                         [&](const QString &name, const QString &kafkaPassword,
+                             const QString &redisPassword, const QString &error) {
+                             if (name != lastProfile || services)
+                                 return;
+                             if (!error.isEmpty())
+                                 qWarning("%s", qPrintable(error));
+                             dualscope::ui::ConnectionProfile profile = profiles.load(name);
+                             profile.saslPassword = kafkaPassword;
+                             profile.redisPassword = redisPassword;
+                             connectTo(fromProfile(profile));
+                         });
+        profiles.loadPasswords(lastProfile);
+    } else {
+        connectTo(settings);
+    }
     const int result = QApplication::exec();
+    services.reset();
     dualscope::ui::LogPanel::installMessageHandler(nullptr);
     return result;
 }

@@ -91,6 +91,11 @@ MainWindow::~MainWindow() = default;
 void MainWindow::buildMenus()
 {
     QMenu *file = menuBar()->addMenu(tr("&File"));
+    QAction *connections =
+        file->addAction(tr("&Connections…"), this, &MainWindow::connectionsRequested);
+    connections->setObjectName(QStringLiteral("connections"));
+    connections->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
+    file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
     QMenu *view = menuBar()->addMenu(tr("&View"));

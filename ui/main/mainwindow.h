@@ -47,6 +47,8 @@ public:
     QMenu *faultsMenu() const { return m_faults; }
 
 signals:
+    // File > Connections…: the profiles dialog.
+    void connectionsRequested();
     void redisDownRequested(bool down);
     void brokerDownRequested(int brokerId, bool down);
     void requestErrorsRequested(const QString &api, const QString &error, int count);
