@@ -11,6 +11,7 @@
 #include "main/healthlight.h"
 #include "main/mainwindow.h"
 #include "publish/dualpublisher.h"
+#include "publish/notificationreplay.h"
 #include "publish/publishrun.h"
 #include "redis/redismonitor.h"
 #include "redis/redisurl.h"
@@ -65,6 +66,10 @@ Services::~Services()
             [publisher = m_publisher.data()] { publisher->shutdown(kPublisherShutdownMs); },
             Qt::BlockingQueuedConnection);
     stopThread(m_publisherThread);
+    if (m_replay)
+        QMetaObject::invokeMethod(m_replay, &publish::NotificationReplay::stop,
+                                  Qt::BlockingQueuedConnection);
+    stopThread(m_replayThread);
     if (m_check)
         QMetaObject::invokeMethod(
             m_check, [check = m_check] { delete check; }, Qt::BlockingQueuedConnection);
@@ -218,6 +223,7 @@ void Services::startWatchers()
                 m_window->browserPanel()->showRecord(m_settings.topic, partition, offset);
             });
     connect(gaps, &ui::GapPanel::selectNotification, live, &ui::LivePanel::selectNotification);
+    connect(gaps, &ui::GapPanel::replayMissingRequested, this, &Services::replayMissing);
     emit ready();
 }
 
@@ -284,6 +290,43 @@ void Services::finishFire()
         m_publisher->deleteLater();
     m_run = nullptr;
     m_publisher = nullptr;
+}
+
+void Services::replayMissing(const QList<gap::Gap> &missing)
+{
+    if (m_replay || missing.isEmpty())
+        return; // one replay at a time
+    QString error;
+    publish::ReplayConfig config;
+    config.kafkaBootstrap = m_settings.kafkaBootstrap;
+    config.kafkaProperties = m_settings.kafkaProperties;
+    config.redisUrl = *redis::RedisUrl::parse(m_settings.redisUrl, &error);
+    QList<publish::ReplayTarget> targets;
+    for (const gap::Gap &gap : missing)
+        targets.append({m_settings.topic, gap.partition, gap.offset, gap.id});
+    if (!m_replayThread)
+        m_replayThread = startThread(this, "replay");
+    m_replay = new publish::NotificationReplay(config, targets);
+    m_replay->moveToThread(m_replayThread);
+    ui::GapPanel *gaps = m_window->gapPanel();
+    connect(m_replay, &publish::NotificationReplay::progress, gaps,
+            &ui::GapPanel::setReplayProgress);
+    connect(m_replay, &publish::NotificationReplay::finished, gaps,
+            [this](const publish::ReplayResult &result) {
+                qInfo("replayed %lld missing notifications: sent %lld, failed %lld, skipped %lld",
+                      static_cast<long long>(result.requested), static_cast<long long>(result.sent),
+                      static_cast<long long>(result.failed),
+                      static_cast<long long>(result.skippedUnparseable + result.skippedNoChannel +
+                                             result.skippedNotFound));
+                m_replay->deleteLater();
+                m_replay = nullptr;
+            });
+    connect(m_replay, &publish::NotificationReplay::failed, gaps, [this](const QString &why) {
+        qWarning("replay failed: %s", qPrintable(why));
+        m_replay->deleteLater();
+        m_replay = nullptr;
+    });
+    QMetaObject::invokeMethod(m_replay, &publish::NotificationReplay::start);
 }
 
 void Services::wireFaults()

@@ -11,8 +11,12 @@ class QThread;
 namespace dualscope::check {
 class CheckSession;
 }
+namespace dualscope::gap {
+struct Gap;
+}
 namespace dualscope::publish {
 class DualPublisher;
+class NotificationReplay;
 class PublishRun;
 } // namespace dualscope::publish
 namespace dualscope::redis {
@@ -76,6 +80,7 @@ private:
     void fire(const ui::FireRequest &request);
     void stopFire();
     void finishFire();
+    void replayMissing(const QList<gap::Gap> &missing);
     void wireFaults();
     QString redisServerVersion() const;
 
@@ -92,6 +97,8 @@ private:
     QThread *m_publisherThread = nullptr;
     QPointer<publish::DualPublisher> m_publisher;
     QPointer<publish::PublishRun> m_run;
+    QThread *m_replayThread = nullptr;
+    QPointer<publish::NotificationReplay> m_replay;
     qint64 m_lastKafkaRecords = 0;
     qint64 m_lastRedisNotifications = 0;
     qint64 m_lastRateSampleMs = 0;

@@ -5,6 +5,7 @@
 #include "browser/recordpagemodel.h"
 #include "compose/firepanel.h"
 #include "gaps/gappanel.h"
+#include "kafka/kafkaconfig.h"
 #include "live/livemessagemodel.h"
 #include "live/livepanel.h"
 #include "main/healthlight.h"
@@ -21,6 +22,7 @@
 #include <QSpinBox>
 #include <QTemporaryDir>
 #include <QTest>
+#include <librdkafka/rdkafka.h>
 
 using namespace dualscope;
 
@@ -184,6 +186,51 @@ private slots:
         if (stop)
             QTest::mouseClick(stop, Qt::LeftButton);
         QTest::qWait(1000);
+    }
+
+    void replayMissingResendsTheirNotifications()
+    {
+        ui::MainWindow window;
+        app::Services services(&window);
+        QSignalSpy ready(&services, &app::Services::ready);
+        window.show();
+        services.start({});
+        QVERIFY(ready.wait(30'000));
+        QTRY_COMPARE_WITH_TIMEOUT(window.redisLight()->state(), ui::HealthLight::State::Up, 10'000);
+        QTest::qWait(1500);
+        // given 5 events in Kafka whose notifications never went out
+        QString error;
+        kafka::ConfPtr conf = kafka::makeConf(services.settings().kafkaBootstrap, {}, &error);
+        char reason[256];
+        kafka::HandlePtr producer(
+            rd_kafka_new(RD_KAFKA_PRODUCER, conf.release(), reason, sizeof reason));
+        QVERIFY(producer);
+        for (int i = 0; i < 5; ++i) {
+            // (no raw string literals in a QObject class body: moc 6.4 loses the class)
+            const QByteArray value =
+                "{\"id\":\"lost-" + QByteArray::number(i) +
+                "\",\"type\":\"t\",\"source_type\":\"user\",\"source_id\":"
+                "\"u1\",\"timestamp\":\"2026-11-27T15:04:05.123Z\",\"payload\":{}}";
+            QCOMPARE(rd_kafka_producev(producer.get(), RD_KAFKA_V_TOPIC("events"),
+                                       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                       RD_KAFKA_V_KEY("u1", size_t(2)),
+                                       RD_KAFKA_V_VALUE(const_cast<char *>(value.constData()),
+                                                        size_t(value.size())),
+                                       RD_KAFKA_V_END),
+                     RD_KAFKA_RESP_ERR_NO_ERROR);
+        }
+        QCOMPARE(rd_kafka_flush(producer.get(), 10'000), RD_KAFKA_RESP_ERR_NO_ERROR);
+        // when the gap panel has judged them missing and "Replay missing" is clicked
+        QTRY_COMPARE_WITH_TIMEOUT(gapCount(window, "missing"), 5, 20'000);
+        auto *replay = window.gapPanel()->findChild<QPushButton *>(QStringLiteral("replayMissing"));
+        QVERIFY(replay);
+        QTRY_VERIFY_WITH_TIMEOUT(replay->isEnabled(), 5000);
+        QTest::mouseClick(replay, Qt::LeftButton);
+        // then their notifications arrive on the live view
+        ui::LiveMessageModel *live = window.livePanel()->messageModel();
+        QTRY_VERIFY_WITH_TIMEOUT(live->rowOfId("lost-4") >= 0, 20'000);
+        for (int i = 0; i < 5; ++i)
+            QVERIFY(live->rowOfId("lost-" + QByteArray::number(i)) >= 0);
     }
 
     void layoutIsRemembered()
