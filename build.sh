@@ -91,9 +91,13 @@ test)
     ;;
 sanitize)
     install_deps
-    # The core tests only: the GUI is not built in this tree.
-    build_in build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDUALSCOPE_SANITIZE=ON -DDUALSCOPE_WERROR=ON \
-        -DDUALSCOPE_BUILD_GUI=OFF
+    # The core tests only (labels unit and integration): neither the GUI nor the
+    # programs are built in this tree.
+    cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDUALSCOPE_SANITIZE=ON \
+        -DDUALSCOPE_WERROR=ON -DDUALSCOPE_BUILD_GUI=OFF >/dev/null
+    mapfile -t core_tests < <(ctest --test-dir build-asan -N -L 'unit|integration' |
+        sed -n 's/^ *Test *#[0-9]*: //p')
+    cmake --build build-asan -j "$JOBS" --target "${core_tests[@]}"
     log "running the core tests under ASan + UBSan"
     status=0
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
