@@ -2,6 +2,7 @@
 #include "event/eventcodec.h"
 
 #include "event/jsonposition.h"
+#include "event/jsontypename.h"
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
@@ -23,26 +24,6 @@ bool fail(CodecError *error, const char *field, const QString &message)
     if (error)
         *error = CodecError{QString::fromLatin1(field), message, -1};
     return false;
-}
-
-const char *typeName(const Value &value)
-{
-    switch (value.GetType()) {
-    case rapidjson::kNullType:
-        return "null";
-    case rapidjson::kFalseType:
-    case rapidjson::kTrueType:
-        return "a boolean";
-    case rapidjson::kObjectType:
-        return "an object";
-    case rapidjson::kArrayType:
-        return "an array";
-    case rapidjson::kStringType:
-        return "a string";
-    case rapidjson::kNumberType:
-        return "a number";
-    }
-    return "unknown";
 }
 
 bool hasControlCharacter(const char *text, qsizetype size)
@@ -75,7 +56,7 @@ bool parseDocument(const QByteArray &json, Document *doc, CodecError *error)
     if (!doc->IsObject())
         return fail(error, "",
                     QStringLiteral("expected a JSON object, got %1")
-                        .arg(QString::fromLatin1(typeName(*doc))));
+                        .arg(QString::fromLatin1(event::jsonTypeName(*doc))));
     return true;
 }
 
@@ -89,9 +70,10 @@ bool readText(const Value &object, const char *field, QByteArray *out, CodecErro
                     QStringLiteral("field '%1' is missing").arg(QLatin1String(field)));
     const Value &value = it->value;
     if (!value.IsString())
-        return fail(error, field,
-                    QStringLiteral("field '%1' must be a string, got %2")
-                        .arg(QLatin1String(field), QString::fromLatin1(typeName(value))));
+        return fail(
+            error, field,
+            QStringLiteral("field '%1' must be a string, got %2")
+                .arg(QLatin1String(field), QString::fromLatin1(event::jsonTypeName(value))));
     const qsizetype size = value.GetStringLength();
     if (size == 0)
         return fail(error, field, QStringLiteral("field '%1' is empty").arg(QLatin1String(field)));
@@ -184,7 +166,7 @@ std::optional<Event> decodeEvent(const QByteArray &json, CodecError *error)
         if (!payload->value.IsObject()) {
             fail(error, "payload",
                  QStringLiteral("field 'payload' must be an object, got %1")
-                     .arg(QString::fromLatin1(typeName(payload->value))));
+                     .arg(QString::fromLatin1(event::jsonTypeName(payload->value))));
             return std::nullopt;
         }
         event.payloadJson = toJsonText(payload->value);
@@ -260,7 +242,8 @@ std::optional<Notification> decodeNotification(const QByteArray &json, CodecErro
         if (!it->value.IsString()) {
             fail(error, field,
                  QStringLiteral("field '%1' must be a string, got %2")
-                     .arg(QLatin1String(field), QString::fromLatin1(typeName(it->value))));
+                     .arg(QLatin1String(field),
+                          QString::fromLatin1(event::jsonTypeName(it->value))));
             return std::nullopt;
         }
         *target = QByteArray(it->value.GetString(), it->value.GetStringLength());

@@ -2,6 +2,7 @@
 #include "gap/gapdetector.h"
 
 #include "event/event.h"
+#include "event/jsontypename.h"
 
 #include <QHash>
 #include <QSet>
@@ -54,26 +55,6 @@ bool isAscii(const char *p, qsizetype n)
     for (; n > 0; ++p, --n)
         bits |= quint64(static_cast<unsigned char>(*p));
     return (bits & 0x8080808080808080ull) == 0;
-}
-
-const char *typeName(const Value &value)
-{
-    switch (value.GetType()) {
-    case rapidjson::kNullType:
-        return "null";
-    case rapidjson::kFalseType:
-    case rapidjson::kTrueType:
-        return "a boolean";
-    case rapidjson::kObjectType:
-        return "an object";
-    case rapidjson::kArrayType:
-        return "an array";
-    case rapidjson::kStringType:
-        return "a string";
-    case rapidjson::kNumberType:
-        return "a number";
-    }
-    return "unknown";
 }
 
 QString isoTime(qint64 ms)
@@ -242,8 +223,8 @@ struct GapDetector::State
             return nullptr;
         }
         if (!document.IsObject()) {
-            *why =
-                QStringLiteral("not a JSON object but %1").arg(QLatin1String(typeName(document)));
+            *why = QStringLiteral("not a JSON object but %1")
+                       .arg(QLatin1String(event::jsonTypeName(document)));
             return nullptr;
         }
         return &document;
@@ -262,8 +243,9 @@ struct GapDetector::State
             return false;
         }
         if (!value->IsString()) {
-            *why = QStringLiteral("the id at %1 is %2, not a string")
-                       .arg(QString::fromUtf8(field.text), QLatin1String(typeName(*value)));
+            *why =
+                QStringLiteral("the id at %1 is %2, not a string")
+                    .arg(QString::fromUtf8(field.text), QLatin1String(event::jsonTypeName(*value)));
             return false;
         }
         if (value->GetStringLength() == 0) {

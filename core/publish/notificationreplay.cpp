@@ -2,6 +2,7 @@
 #include "publish/notificationreplay.h"
 
 #include "event/event.h"
+#include "event/jsontypename.h"
 #include "kafka/kafkabrowser.h"
 #include "publish/notificationsender.h"
 #include "redis/rediscommand.h"
@@ -36,26 +37,6 @@ struct RecordFields
     QByteArray sourceType;
     QByteArray sourceId;
 };
-
-const char *jsonTypeName(const rapidjson::Value &value)
-{
-    switch (value.GetType()) {
-    case rapidjson::kNullType:
-        return "null";
-    case rapidjson::kFalseType:
-    case rapidjson::kTrueType:
-        return "a boolean";
-    case rapidjson::kObjectType:
-        return "an object";
-    case rapidjson::kArrayType:
-        return "an array";
-    case rapidjson::kStringType:
-        return "a string";
-    case rapidjson::kNumberType:
-        return "a number";
-    }
-    return "unknown";
-}
 
 const rapidjson::Value *valueAt(const rapidjson::Value &root, const QByteArray &pointer)
 {
@@ -94,8 +75,8 @@ bool decodeRecord(const QByteArray &json, const gap::FieldMapping &mapping, Reco
         return false;
     }
     if (!document.IsObject()) {
-        *why =
-            QStringLiteral("not a JSON object but %1").arg(QLatin1String(jsonTypeName(document)));
+        *why = QStringLiteral("not a JSON object but %1")
+                   .arg(QLatin1String(event::jsonTypeName(document)));
         return false;
     }
     const QString idPointer = QString::fromUtf8(mapping.kafkaId);
@@ -106,7 +87,7 @@ bool decodeRecord(const QByteArray &json, const gap::FieldMapping &mapping, Reco
     }
     if (!id->IsString()) {
         *why = QStringLiteral("the id at %1 is %2, not a string")
-                   .arg(idPointer, QLatin1String(jsonTypeName(*id)));
+                   .arg(idPointer, QLatin1String(event::jsonTypeName(*id)));
         return false;
     }
     if (id->GetStringLength() == 0) {

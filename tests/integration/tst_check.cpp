@@ -3,6 +3,7 @@
 // writes itself: raw librdkafka records and raw PUBLISH commands, defects included.
 #include "kafka/kafkaconfig.h"
 #include "peers.h"
+#include "rawproducer.h"
 #include "redis/redisconnection.h"
 #include "redis/redisurl.h"
 #include "sandbox/redisserverprocess.h"
@@ -16,6 +17,7 @@
 #include <librdkafka/rdkafka.h>
 
 using namespace dualscope;
+using dualscope::testing::RawProducer;
 
 namespace {
 
@@ -23,32 +25,6 @@ QString cliPath()
 {
     return qEnvironmentVariable("DUALSCOPE_CLI");
 }
-
-// Produces raw values (JSON or not) with librdkafka, waiting for every ack.
-class RawProducer
-{
-public:
-    explicit RawProducer(const QByteArray &bootstrap)
-    {
-        QString error;
-        kafka::ConfPtr conf = kafka::makeConf(bootstrap, {{"linger.ms", "1"}}, &error);
-        char reason[256];
-        m_handle.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf.release(), reason, sizeof reason));
-    }
-    bool produce(const QByteArray &key, const QByteArray &value)
-    {
-        return rd_kafka_producev(
-                   m_handle.get(), RD_KAFKA_V_TOPIC("events"),
-                   RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                   RD_KAFKA_V_KEY(key.constData(), size_t(key.size())),
-                   RD_KAFKA_V_VALUE(const_cast<char *>(value.constData()), size_t(value.size())),
-                   RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR_NO_ERROR;
-    }
-    bool flush() { return rd_kafka_flush(m_handle.get(), 10'000) == RD_KAFKA_RESP_ERR_NO_ERROR; }
-
-private:
-    kafka::HandlePtr m_handle;
-};
 
 // PUBLISH through our transport, waiting for each reply.
 class RawPublisher

@@ -5,11 +5,11 @@
 #include "browser/recordpagemodel.h"
 #include "compose/firepanel.h"
 #include "gaps/gappanel.h"
-#include "kafka/kafkaconfig.h"
 #include "live/livemessagemodel.h"
 #include "live/livepanel.h"
 #include "main/healthlight.h"
 #include "main/mainwindow.h"
+#include "rawproducer.h"
 #include "services.h"
 
 #include <QAction>
@@ -22,7 +22,6 @@
 #include <QSpinBox>
 #include <QTemporaryDir>
 #include <QTest>
-#include <librdkafka/rdkafka.h>
 
 using namespace dualscope;
 
@@ -199,27 +198,15 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(window.redisLight()->state(), ui::HealthLight::State::Up, 10'000);
         QTest::qWait(1500);
         // given 5 events in Kafka whose notifications never went out
-        QString error;
-        kafka::ConfPtr conf = kafka::makeConf(services.settings().kafkaBootstrap, {}, &error);
-        char reason[256];
-        kafka::HandlePtr producer(
-            rd_kafka_new(RD_KAFKA_PRODUCER, conf.release(), reason, sizeof reason));
-        QVERIFY(producer);
+        testing::RawProducer kafka(services.settings().kafkaBootstrap);
         for (int i = 0; i < 5; ++i) {
             // (no raw string literals in a QObject class body: moc 6.4 loses the class)
-            const QByteArray value =
-                "{\"id\":\"lost-" + QByteArray::number(i) +
-                "\",\"type\":\"t\",\"source_type\":\"user\",\"source_id\":"
-                "\"u1\",\"timestamp\":\"2026-11-27T15:04:05.123Z\",\"payload\":{}}";
-            QCOMPARE(rd_kafka_producev(producer.get(), RD_KAFKA_V_TOPIC("events"),
-                                       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                       RD_KAFKA_V_KEY("u1", size_t(2)),
-                                       RD_KAFKA_V_VALUE(const_cast<char *>(value.constData()),
-                                                        size_t(value.size())),
-                                       RD_KAFKA_V_END),
-                     RD_KAFKA_RESP_ERR_NO_ERROR);
+            QVERIFY(kafka.produce("u1", "{\"id\":\"lost-" + QByteArray::number(i) +
+                                            "\",\"type\":\"t\",\"source_type\":\"user\","
+                                            "\"source_id\":\"u1\",\"timestamp\":"
+                                            "\"2026-11-27T15:04:05.123Z\",\"payload\":{}}"));
         }
-        QCOMPARE(rd_kafka_flush(producer.get(), 10'000), RD_KAFKA_RESP_ERR_NO_ERROR);
+        QVERIFY(kafka.flush());
         // when the gap panel has judged them missing and "Replay missing" is clicked
         QTRY_COMPARE_WITH_TIMEOUT(gapCount(window, "missing"), 5, 20'000);
         auto *replay = window.gapPanel()->findChild<QPushButton *>(QStringLiteral("replayMissing"));
