@@ -43,6 +43,18 @@ private:
         QTest::mouseClick(fireButton, Qt::LeftButton);
     }
 
+    // The window in the sandbox, both streams watched: where every test starts.
+    static void startInSandbox(ui::MainWindow &window, app::Services &services)
+    {
+        QSignalSpy ready(&services, &app::Services::ready);
+        window.show();
+        services.start({});
+        QVERIFY(ready.wait(30'000));
+        QTRY_COMPARE_WITH_TIMEOUT(window.redisLight()->state(), ui::HealthLight::State::Up, 10'000);
+        QTRY_COMPARE_WITH_TIMEOUT(window.kafkaLight()->state(), ui::HealthLight::State::Up, 10'000);
+        QTest::qWait(1500); // the check session positions its Kafka tail
+    }
+
     static qint64 gapCount(ui::MainWindow &window, const char *kind)
     {
         return window.gapPanel()->countText(*gap::kindFromName(kind)).toLongLong();
@@ -63,17 +75,13 @@ private slots:
         // given the window with no connection configured
         ui::MainWindow window;
         app::Services services(&window);
-        QSignalSpy ready(&services, &app::Services::ready);
-        window.show();
-        services.start({});
-        QVERIFY(ready.wait(30'000));
+        startInSandbox(window, services);
+        if (QTest::currentTestFailed())
+            return;
         // then it says it is in the sandbox, in the title, the banner and the menus
         QVERIFY(window.windowTitle().startsWith(QLatin1String("Dualscope")));
         QVERIFY(window.windowTitle().contains(QLatin1String("sandbox")));
         QVERIFY(window.faultsMenu()->menuAction()->isVisible());
-        QTRY_COMPARE_WITH_TIMEOUT(window.redisLight()->state(), ui::HealthLight::State::Up, 10'000);
-        QTRY_COMPARE_WITH_TIMEOUT(window.kafkaLight()->state(), ui::HealthLight::State::Up, 10'000);
-        QTest::qWait(1500); // the check session positions its Kafka tail
 
         // when 100 events are fired from the composer
         fire(window, 100);
@@ -101,12 +109,9 @@ private slots:
     {
         ui::MainWindow window;
         app::Services services(&window);
-        QSignalSpy ready(&services, &app::Services::ready);
-        window.show();
-        services.start({});
-        QVERIFY(ready.wait(30'000));
-        QTRY_COMPARE_WITH_TIMEOUT(window.redisLight()->state(), ui::HealthLight::State::Up, 10'000);
-        QTest::qWait(1500);
+        startInSandbox(window, services);
+        if (QTest::currentTestFailed())
+            return;
         // when Redis is taken down from the Faults menu
         auto *redisDown = window.findChild<QAction *>(QStringLiteral("faultRedisDown"));
         QVERIFY(redisDown);
@@ -141,12 +146,10 @@ private slots:
         };
         ui::MainWindow window;
         app::Services services(&window);
-        QSignalSpy ready(&services, &app::Services::ready);
         window.showMaximized();
-        services.start({});
-        QVERIFY(ready.wait(30'000));
-        QTRY_COMPARE_WITH_TIMEOUT(window.redisLight()->state(), ui::HealthLight::State::Up, 10'000);
-        QTest::qWait(1500);
+        startInSandbox(window, services);
+        if (QTest::currentTestFailed())
+            return;
         // traffic, then a Redis outage during a second burst: a gap flagged
         auto *sources = window.firePanel()->findChild<QSpinBox *>(QStringLiteral("sources"));
         if (sources)
@@ -191,12 +194,9 @@ private slots:
     {
         ui::MainWindow window;
         app::Services services(&window);
-        QSignalSpy ready(&services, &app::Services::ready);
-        window.show();
-        services.start({});
-        QVERIFY(ready.wait(30'000));
-        QTRY_COMPARE_WITH_TIMEOUT(window.redisLight()->state(), ui::HealthLight::State::Up, 10'000);
-        QTest::qWait(1500);
+        startInSandbox(window, services);
+        if (QTest::currentTestFailed())
+            return;
         // given 5 events in Kafka whose notifications never went out
         testing::RawProducer kafka(services.settings().kafkaBootstrap);
         for (int i = 0; i < 5; ++i) {
