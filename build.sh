@@ -13,30 +13,49 @@ cd "$(dirname "$0")"
 # hiredis, RapidJSON, and the peers the tests and benchmarks talk to.
 PACKAGES=(
     build-essential cmake ninja-build pkg-config
-    qt6-base-dev qt6-base-dev-tools qt6-charts-dev qtkeychain-qt6-dev libgl-dev libqt6svg6
+    qt6-base-dev qt6-base-dev-tools qt6-charts-dev libqt6opengl6-dev qtkeychain-qt6-dev libgl-dev libqt6svg6
     librdkafka-dev libhiredis-dev rapidjson-dev
-    redis-server redis-tools kcat
+    redis-server redis-tools kcat openssl
 )
 BUILD_DIR=${DUALSCOPE_BUILD_DIR:-build}
 JOBS=${DUALSCOPE_JOBS:-2}
 
 log() { printf '==> %s\n' "$*" >&2; }
 
-install_deps() {
+# apt-get with a few retries: a mirror that fails is not a build failure, and
+# says so (exit 3, which .ci/fresh-root reports as the mirror's fault).
+apt_get() {
+    local attempt
+    for attempt in 1 2 3; do
+        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o Acquire::Retries=3 "$@" && return 0
+        log "apt-get $1 failed (attempt $attempt of 3)"
+        [ "$attempt" -lt 3 ] && sleep $((attempt * 10))
+    done
+    echo "build.sh: apt-get $1 failed 3 times: the Debian mirror is unreachable or failing" \
+        "(a download problem, not a build error)" >&2
+    exit 3
+}
+
+# install_packages PACKAGE... : installs the ones that are not installed yet.
+install_packages() {
     local missing=()
-    for package in "${PACKAGES[@]}"; do
+    for package in "$@"; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
             missing+=("$package")
     done
     [ ${#missing[@]} -eq 0 ] && return 0
     log "installing Debian packages: ${missing[*]}"
-    local sudo=()
+    sudo=()
     if [ "$(id -u)" -ne 0 ]; then
         command -v sudo >/dev/null || { echo "need root or sudo to install: ${missing[*]}" >&2; exit 2; }
         sudo=(sudo)
     fi
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+    apt_get update -q
+    apt_get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+install_deps() {
+    install_packages "${PACKAGES[@]}"
 }
 
 # configure DIR [cmake args...]

@@ -4,6 +4,7 @@
 #include "check/checksession.h"
 #include "cliconnection.h"
 #include "event/event.h"
+#include "io/userfile.h"
 #include "mappingoptions.h"
 #include "signalwatcher.h"
 
@@ -42,6 +43,10 @@ bool readFrom(const QString &text, check::CheckConfig *config, QString *error)
     qint64 ms = 0;
     bool isNumber = false;
     const qint64 number = text.toLongLong(&isNumber);
+    if (isNumber && number < 0) {
+        *error = QStringLiteral("--from takes a time at or after the epoch, got '%1'").arg(text);
+        return false;
+    }
     if (isNumber)
         ms = number;
     else if (!event::parseTimestamp(text.toUtf8(), &ms)) {
@@ -160,6 +165,13 @@ int runCheckCommand(const QStringList &arguments)
     }
     const QString reportPath = parser.value(QStringLiteral("report"));
     const QString junitPath = parser.value(QStringLiteral("junit"));
+    // Found out now, not after a watch whose report would then be lost.
+    for (const QString &path : {reportPath, junitPath}) {
+        if (!path.isEmpty() && !io::checkWritable(path, &error)) {
+            printError(error);
+            return ExitError;
+        }
+    }
 
     QThread worker;
     worker.setObjectName(QStringLiteral("check"));
@@ -169,6 +181,9 @@ int runCheckCommand(const QStringList &arguments)
     QCoreApplication *app = QCoreApplication::instance();
     QObject::connect(session, &check::CheckSession::ready, app,
                      [] { QTextStream(stdout) << "READY" << Qt::endl; });
+    QObject::connect(session, &check::CheckSession::warning, app, [](const QString &message) {
+        printError(QStringLiteral("warning: ") + message);
+    });
     QObject::connect(session, &check::CheckSession::failed, app, [app](const QString &why) {
         printError(why);
         app->exit(ExitError);

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "cliconnection.h"
 
+#include "redis/redisconnection.h"
+
 #include <QTextStream>
+#include <cmath>
 #include <cstdio>
 
 namespace dualscope::cli {
@@ -20,6 +23,17 @@ void addConnectionOptions(QCommandLineParser &parser)
                       QStringLiteral("Redis URL redis://[user:pass@]host:port[/db] (default: "
                                      "$DUALSCOPE_REDIS)."),
                       QStringLiteral("URL")});
+    parser.addOption({QStringLiteral("redis-ca"),
+                      QStringLiteral("rediss://: trust only this CA certificate (PEM) instead of "
+                                     "the system's."),
+                      QStringLiteral("FILE")});
+    parser.addOption({QStringLiteral("redis-cert"),
+                      QStringLiteral("rediss://: client certificate (PEM), with --redis-key."),
+                      QStringLiteral("FILE")});
+    parser.addOption({QStringLiteral("redis-key"),
+                      QStringLiteral("rediss://: the client certificate's private key (PEM, not "
+                                     "encrypted)."),
+                      QStringLiteral("FILE")});
     parser.addOption({QStringLiteral("topic"), QStringLiteral("Kafka topic (default: events)."),
                       QStringLiteral("TOPIC"), QStringLiteral("events")});
     parser.addOption({QStringLiteral("X"),
@@ -76,12 +90,20 @@ bool resolveConnection(const QCommandLineParser &parser, Connection *connection,
             return false;
         }
         connection->redisUrl = *url;
+        connection->redisUrl.tlsCaFile = parser.value(QStringLiteral("redis-ca"));
+        connection->redisUrl.tlsCertFile = parser.value(QStringLiteral("redis-cert"));
+        connection->redisUrl.tlsKeyFile = parser.value(QStringLiteral("redis-key"));
+        if (!redis::checkTlsFiles(connection->redisUrl, error))
+            return false;
         connection->redisUrlText = redisText;
     }
     connection->kafkaBootstrap = kafka.toUtf8();
+    if (!connection->kafkaBootstrap.isEmpty() &&
+        !kafka::validateBootstrap(connection->kafkaBootstrap, error))
+        return false;
     connection->topic = parser.value(QStringLiteral("topic")).toUtf8();
-    if (connection->topic.isEmpty()) {
-        *error = QStringLiteral("--topic must not be empty");
+    if (!kafka::validateTopicName(connection->topic, error)) {
+        error->prepend(QStringLiteral("--topic: "));
         return false;
     }
     for (const QString &text : parser.values(QStringLiteral("X"))) {
@@ -96,15 +118,29 @@ bool resolveConnection(const QCommandLineParser &parser, Connection *connection,
 bool parseOrExit(QCommandLineParser &parser, const QStringList &arguments, int *exitCode)
 {
     const QCommandLineOption help = parser.addHelpOption();
-    if (!parser.parse(arguments)) {
-        printError(parser.errorText() + QStringLiteral(" (see --help)"));
+    auto usageError = [&](const QString &why) {
+        printError(why + QStringLiteral(" (see --help)"));
         *exitCode = ExitError;
         return false;
-    }
+    };
+    if (!parser.parse(arguments))
+        return usageError(parser.errorText());
     if (parser.isSet(help)) {
         QTextStream(stdout) << parser.helpText();
         *exitCode = ExitOk;
         return false;
+    }
+    const QStringList positional = parser.positionalArguments();
+    if (!positional.isEmpty())
+        return usageError(QStringLiteral("unexpected argument '%1': every value goes with an "
+                                         "option")
+                              .arg(positional.first()));
+    // The arguments were decoded from UTF-8; what was not UTF-8 became U+FFFD.
+    for (const QString &name : parser.optionNames()) {
+        for (const QString &value : parser.values(name)) {
+            if (value.contains(QChar::ReplacementCharacter))
+                return usageError(QStringLiteral("the value of --%1 is not valid UTF-8").arg(name));
+        }
     }
     return true;
 }
@@ -134,7 +170,8 @@ bool readNumber(const QCommandLineParser &parser, const QString &name, double mi
         return true;
     bool ok = false;
     const double parsed = parser.value(name).toDouble(&ok);
-    if (!ok || parsed < minimum) {
+    // toDouble() takes "nan" and "inf": neither is a rate or a duration.
+    if (!ok || !std::isfinite(parsed) || parsed < minimum) {
         *error = QStringLiteral("--%1 takes a number of at least %2, got '%3'")
                      .arg(name)
                      .arg(minimum)

@@ -8,7 +8,7 @@
 
 namespace dualscope::cli {
 
-// Exit codes shared by every subcommand (DESIGN.md: scripts rely on them).
+// Exit codes shared by every subcommand (docs/design.md: scripts rely on them).
 enum ExitCode { ExitOk = 0, ExitGaps = 1, ExitError = 2 };
 
 // The connection options common to every subcommand: --kafka, --redis, --topic,

@@ -8,6 +8,7 @@
 #include "tailcommand.h"
 
 #include <QCoreApplication>
+#include <QLoggingCategory>
 #include <QTextStream>
 
 namespace {
@@ -34,6 +35,9 @@ const char kUsage[] =
 int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
+    // The commands tell the user what matters in their own words; the libraries'
+    // info lines would repeat it. Warnings stay; QT_LOGGING_RULES still overrides.
+    QLoggingCategory::setFilterRules(QStringLiteral("dualscope.*.info=false"));
     QCoreApplication::setApplicationName(QStringLiteral("dualscope-cli"));
     QCoreApplication::setApplicationVersion(QStringLiteral(DUALSCOPE_VERSION));
 

@@ -3,11 +3,13 @@
 
 #include "event/channeltemplate.h"
 #include "generate/eventtemplate.h"
+#include "io/userfile.h"
 #include "publish/dualpublisher.h"
+#include "publish/failuretally.h"
 #include "signalwatcher.h"
 
 #include <QCoreApplication>
-#include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTextStream>
@@ -48,6 +50,18 @@ QJsonObject latencyJson(const publish::LatencySummary &latency)
                        {QStringLiteral("max_ms"), latency.maxUs / 1000.0}};
 }
 
+QJsonArray failureReasonsJson(const QList<publish::KafkaFailureReason> &reasons)
+{
+    QJsonArray array;
+    for (const publish::KafkaFailureReason &reason : reasons)
+        array.append(QJsonObject{{QStringLiteral("code"), reason.code},
+                                 {QStringLiteral("text"), reason.text},
+                                 {QStringLiteral("count"), reason.count},
+                                 {QStringLiteral("possibly_persisted"), reason.possiblyPersisted},
+                                 {QStringLiteral("example"), reason.example}});
+    return array;
+}
+
 void printSummary(const PublishRequest &request, const publish::RunSummary &summary)
 {
     const publish::PublisherStats &s = summary.stats;
@@ -58,7 +72,9 @@ void printSummary(const PublishRequest &request, const publish::RunSummary &summ
             {QStringLiteral("requested"), request.run.count},
             {QStringLiteral("generated"), summary.generated},
             {QStringLiteral("kafka_acked"), s.kafkaAcked},
+            {QStringLiteral("kafka_possibly_persisted"), s.kafkaPossiblyPersisted},
             {QStringLiteral("kafka_failed"), s.kafkaFailed},
+            {QStringLiteral("kafka_failures"), failureReasonsJson(s.kafkaFailureReasons)},
             {QStringLiteral("redis_sent"), s.redisSent},
             {QStringLiteral("redis_skipped"), s.redisSkipped},
             {QStringLiteral("redis_failed"), s.redisFailed},
@@ -72,8 +88,10 @@ void printSummary(const PublishRequest &request, const publish::RunSummary &summ
         out << QJsonDocument(json).toJson(QJsonDocument::Compact) << Qt::endl;
         return;
     }
-    out << "requested " << request.run.count << ", kafka acked " << s.kafkaAcked
-        << ", kafka failed " << s.kafkaFailed << ", redis sent " << s.redisSent
+    out << "requested " << request.run.count << ", kafka acked " << s.kafkaAcked;
+    if (s.kafkaPossiblyPersisted > 0)
+        out << ", kafka possibly persisted " << s.kafkaPossiblyPersisted;
+    out << ", kafka failed " << s.kafkaFailed << ", redis sent " << s.redisSent
         << ", redis skipped " << s.redisSkipped << ", redis failed " << s.redisFailed
         << ", elapsed " << QString::number(summary.elapsedSeconds, 'f', 2) << " s, "
         << QString::number(rate, 'f', 0) << " events/s" << Qt::endl;
@@ -88,6 +106,13 @@ void printSummary(const PublishRequest &request, const publish::RunSummary &summ
             << Qt::endl;
     if (s.redisOutages > 0)
         out << "redis outages during the run: " << s.redisOutages << Qt::endl;
+    if (!s.kafkaFailureReasons.isEmpty())
+        out << "kafka failures by reason:" << Qt::endl;
+    for (const publish::KafkaFailureReason &reason : s.kafkaFailureReasons) {
+        out << "  " << publish::describeReason(reason) << Qt::endl;
+        if (reason.example != reason.text)
+            out << "    first: " << reason.example << Qt::endl;
+    }
 }
 
 // Applies --type/--source-type/--source-id to the template text. The template was
@@ -191,12 +216,11 @@ bool readPublishOptions(const QCommandLineParser &parser, PublishRequest *reques
 
     if (parser.isSet(QStringLiteral("template"))) {
         const QString path = parser.value(QStringLiteral("template"));
-        QFile file(path);
-        if (!file.open(QIODevice::ReadOnly)) {
-            *error = QStringLiteral("cannot read template %1: %2").arg(path, file.errorString());
+        QString why;
+        if (!io::readUserFile(path, io::kMaxTemplateFileBytes, &request->templateText, &why)) {
+            *error = QStringLiteral("cannot use the template: ") + why;
             return false;
         }
-        request->templateText = file.readAll();
         request->templateName = path;
     } else {
         request->templateText = generate::EventTemplate::defaultTemplateText();
@@ -303,8 +327,12 @@ int runPublishCommand(const QStringList &arguments)
     parser.setApplicationDescription(QStringLiteral(
         "Publishes events the dual-stream way: each event to Kafka (key = source_id) and, once "
         "Kafka acknowledged it, its notification {id, type, source_id} to Redis on "
-        "events:{source_type}:{source_id}. Exit 0 when every event reached Kafka, 1 when any "
-        "did not, 2 on a usage or connection error."));
+        "events:{source_type}:{source_id}. Redis is best-effort: when it is unreachable, at start "
+        "or later, every event still goes to Kafka, its notification is skipped and counted, and "
+        "the publisher reconnects in the background (100 ms doubling to 5 s). Exit 0 when every "
+        "event reached Kafka, 1 when any did not (the summary groups the failures by reason), 2 "
+        "on a usage or configuration error - a Kafka that cannot be reached, or a Redis that "
+        "refuses the password, is not Redis or fails TLS, since retrying cannot fix those."));
     addConnectionOptions(parser);
     addPublishOptions(parser);
     int exitCode = ExitOk;

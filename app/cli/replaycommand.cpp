@@ -4,13 +4,13 @@
 #include "cliconnection.h"
 #include "event/event.h"
 #include "gap/gapreport.h"
+#include "io/userfile.h"
 #include "mappingoptions.h"
 #include "publish/notificationreplay.h"
 #include "signalwatcher.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
-#include <QFile>
 #include <QTextStream>
 #include <QThread>
 #include <unistd.h>
@@ -82,13 +82,13 @@ bool readRange(const QCommandLineParser &parser, const Connection &connection, R
 bool readTargets(const QString &path, const QCommandLineParser &parser, Connection *connection,
                  QList<publish::ReplayTarget> *targets, QStringList *notices, QString *error)
 {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        *error = QStringLiteral("cannot read %1: %2").arg(path, file.errorString());
+    QByteArray bytes;
+    if (!io::readUserFile(path, io::kMaxReportFileBytes, &bytes, error)) {
+        error->prepend(QStringLiteral("cannot use the report: "));
         return false;
     }
     QString why;
-    const std::optional<gap::ParsedReport> report = gap::readJsonReport(file.readAll(), &why);
+    const std::optional<gap::ParsedReport> report = gap::readJsonReport(bytes, &why);
     if (!report) {
         *error = QStringLiteral("%1: %2").arg(path, why);
         return false;

@@ -46,6 +46,10 @@ int runSandboxCommand(const QStringList &arguments)
     options.replicationFactor =
         static_cast<int>(replication > 0 ? replication : std::min<qint64>(3, brokers));
     options.topic = parser.value(QStringLiteral("topic")).toUtf8();
+    if (!kafka::validateTopicName(options.topic, &error)) {
+        printError(QStringLiteral("--topic: ") + error);
+        return ExitError;
+    }
 
     // Watching for SIGINT/SIGTERM before READY is printed: a script may stop us as
     // soon as it reads it.

@@ -53,6 +53,12 @@ int tailRedis(const QStringList &arguments)
     }
     QList<QByteArray> patterns = patternsFrom(parser);
     const QStringList channels = parser.values(QStringLiteral("channel"));
+    for (const QString &channel : channels) {
+        if (channel.isEmpty()) {
+            printError(QStringLiteral("--channel takes a channel name, got an empty one"));
+            return ExitError;
+        }
+    }
     if (!channels.isEmpty() && !parser.isSet(QStringLiteral("pattern")))
         patterns.clear(); // only the channels asked for
     for (const QByteArray &pattern : patterns) {
@@ -166,6 +172,14 @@ int tailKafka(const QStringList &arguments)
     if (partition >= 0)
         options.partitions = {qint32(partition)};
     const QString from = parser.value(QStringLiteral("from"));
+    const int starts = int(parser.isSet(QStringLiteral("from"))) +
+                       int(parser.isSet(QStringLiteral("offset"))) +
+                       int(parser.isSet(QStringLiteral("from-time")));
+    if (starts > 1) {
+        printError(QStringLiteral("--from, --offset and --from-time each say where to start: "
+                                  "give one of them"));
+        return ExitError;
+    }
     if (from == QLatin1String("beginning")) {
         options.from = kafka::TailOptions::From::Beginning;
     } else if (from != QLatin1String("end")) {
@@ -184,7 +198,8 @@ int tailKafka(const QStringList &arguments)
         const QString text = parser.value(QStringLiteral("from-time"));
         bool isNumber = false;
         options.timestampMs = text.toLongLong(&isNumber);
-        if (!isNumber && !event::parseTimestamp(text.toUtf8(), &options.timestampMs)) {
+        if ((isNumber && options.timestampMs < 0) ||
+            (!isNumber && !event::parseTimestamp(text.toUtf8(), &options.timestampMs))) {
             printError(QStringLiteral("--from-time takes an ISO 8601 time or epoch ms, got '%1'")
                            .arg(text));
             return ExitError;

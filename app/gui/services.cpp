@@ -246,7 +246,6 @@ void Services::fire(const ui::FireRequest &request)
     config.topic = m_settings.topic;
     config.redisUrl = *redis::RedisUrl::parse(m_settings.redisUrl, &error);
     config.ordering = request.ordering;
-    config.requireRedisAtStart = false; // fire into a downed Redis: that is the harness
     if (!m_publisherThread)
         m_publisherThread = startThread(this, "publisher");
     m_publisher = new publish::DualPublisher(config);

@@ -132,7 +132,7 @@ private:
     QSet<QByteArray> m_ids;
 };
 
-// DESIGN.md's "client connects mid-stream": subscribe to Redis first, so that
+// docs/design.md's "client connects mid-stream": subscribe to Redis first, so that
 // nothing published from then on is lost, and buffer the notifications; then load
 // the last recentCount events from Kafka; hand them out; then the buffered
 // notifications minus those the load already showed; then the live stream,

@@ -74,12 +74,12 @@ void CheckSession::start()
         if (m_subscribed)
             return; // a resubscription after an outage
         m_subscribed = true;
-        // Redis first, then Kafka: every record the tail hands out can have its
-        // notification seen.
-        gap::GapDetector::Config detectorConfig = m_config.detector;
-        detectorConfig.observedSinceMs = nowMs();
-        m_detector.emplace(detectorConfig);
-        QMetaObject::invokeMethod(m_tail, &kafka::KafkaTail::start);
+        if (!m_detector) {
+            // Redis first, then Kafka: every record the tail hands out can have its
+            // notification seen.
+            startJudging(nowMs());
+        }
+        maybeReady();
     });
 
     m_kafkaThread = new QThread(this);
@@ -105,7 +105,7 @@ void CheckSession::start()
     connect(m_tail, &kafka::KafkaTail::records, this, &CheckSession::onRecords);
     connect(m_tail, &kafka::KafkaTail::caughtUp, this, &CheckSession::onCaughtUp);
     connect(m_tail, &kafka::KafkaTail::errorOccurred, this, [this](const QString &why) {
-        if (!m_ready)
+        if (!m_positioned)
             fail(QStringLiteral("Kafka: ") + why);
         else
             qCWarning(lcCheck).noquote() << "Kafka:" << why;
@@ -131,15 +131,30 @@ void CheckSession::start()
     m_tick->start();
 }
 
+void CheckSession::startJudging(qint64 observedSinceMs)
+{
+    gap::GapDetector::Config detectorConfig = m_config.detector;
+    detectorConfig.observedSinceMs = observedSinceMs;
+    m_detector.emplace(detectorConfig);
+    QMetaObject::invokeMethod(m_tail, &kafka::KafkaTail::start);
+}
+
 void CheckSession::maybeReady()
 {
+    // The window opens once Kafka is positioned and Redis is either subscribed or
+    // known to be unreachable (its events are then unobserved): a Redis that never
+    // comes must not keep the window from ending.
+    if (!m_windowOpen && m_positioned && (m_subscribed || m_redisUnreachableAtStart)) {
+        m_windowOpen = true;
+        // What came before is not judged.
+        m_windowStartMs = nowMs();
+        m_sinceActivity.restart();
+        m_sinceStart.restart();
+    }
     if (m_ready || !m_subscribed || !m_positioned)
         return;
+    // READY means both streams are watched.
     m_ready = true;
-    // The window starts when both streams are watched: what came before is not judged.
-    m_windowStartMs = nowMs();
-    m_sinceActivity.restart();
-    m_sinceStart.restart();
     emit ready();
 }
 
@@ -169,6 +184,16 @@ void CheckSession::onMessages(const QList<redis::PubSubMessage> &messages)
 
 void CheckSession::onOutageStarted(const redis::SubscriptionOutage &outage)
 {
+    if (outage.beforeFirstSubscription && !m_detector) {
+        // Redis is not reachable at start: Kafka is watched anyway, and the time
+        // until the first subscription is an outage (its events are unobserved).
+        m_redisUnreachableAtStart = true;
+        m_redisUnreachableCause = outage.cause;
+        emit warning(outage.cause + QStringLiteral(": the check goes on with Kafka and keeps "
+                                                   "trying; until Redis is subscribed, events "
+                                                   "are unobserved"));
+        startJudging(outage.startMs);
+    }
     if (m_detector)
         m_detector->redisSubscriptionDown(outage.startMs, outage.cause);
 }
@@ -198,7 +223,7 @@ void CheckSession::tick()
     emit progress(m_detector->counts());
     if (++m_ticks % (1000 / kTickMs) == 0)
         emit latencySnapshot(m_detector->latency());
-    if (!m_ready)
+    if (!m_windowOpen)
         return;
     if (m_windowEndMs < 0) {
         const bool durationOver =
@@ -221,7 +246,13 @@ void CheckSession::tick()
 
 void CheckSession::stop()
 {
-    if (m_windowEndMs < 0 && !m_done)
+    if (m_done)
+        return;
+    if (!m_windowOpen) {
+        fail(QStringLiteral("stopped before the check was watching both streams"));
+        return;
+    }
+    if (m_windowEndMs < 0)
         endWindow();
 }
 
@@ -252,6 +283,11 @@ void CheckSession::finish()
 {
     if (m_done || !m_detector)
         return;
+    if (!m_subscribed) {
+        fail(QStringLiteral("Redis was never reached during the window: %1")
+                 .arg(m_redisUnreachableCause));
+        return;
+    }
     m_detector->finish(std::max(m_redisClockMs, m_windowEndMs));
     collectGaps();
     m_done = true;

@@ -84,6 +84,9 @@ public:
 signals:
     // Subscribed to Redis and positioned in Kafka: traffic from now on is judged.
     void ready();
+    // Something the user should know that does not end the check (Redis unreachable
+    // at start).
+    void warning(const QString &message);
     void gapsFound(const QList<dualscope::gap::Gap> &gaps);
     void progress(const dualscope::gap::GapCounts &counts);
     // About once a second: the latency distribution of the matches so far.
@@ -103,6 +106,7 @@ private:
     void collectGaps();
     void fail(const QString &error);
     void maybeReady();
+    void startJudging(qint64 observedSinceMs);
     void stopPeers();
 
     CheckConfig m_config;
@@ -119,6 +123,9 @@ private:
     bool m_subscribed = false;
     bool m_positioned = false;
     bool m_ready = false;
+    bool m_windowOpen = false;
+    bool m_redisUnreachableAtStart = false;
+    QString m_redisUnreachableCause;
     bool m_kafkaCaughtUp = false;
     bool m_done = false;
     // The detector's clock: the Redis monitor's deliveredUpTo(). Judging "missing"

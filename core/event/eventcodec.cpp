@@ -215,12 +215,15 @@ bool encodeEvent(const Event &event, QByteArray *out, CodecError *error, qsizety
     const qsizetype size = out->size() - start;
     if (size > maxBytes) {
         out->truncate(start);
-        return fail(error, "payload",
-                    QStringLiteral("event %1 is %2 bytes, over the Kafka message size limit of %3 "
-                                   "bytes (message.max.bytes)")
-                        .arg(QString::fromUtf8(event.id))
-                        .arg(size)
-                        .arg(maxBytes));
+        fail(error, "payload",
+             QStringLiteral("event %1 is %2 bytes, over the Kafka message size limit of %3 "
+                            "bytes (message.max.bytes)")
+                 .arg(QString::fromUtf8(event.id))
+                 .arg(size)
+                 .arg(maxBytes));
+        if (error)
+            error->tooLarge = true;
+        return false;
     }
     return true;
 }

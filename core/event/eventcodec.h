@@ -16,6 +16,8 @@ struct CodecError
     QString message;
     // Byte offset of a JSON syntax error in the input, -1 when not a syntax error.
     qsizetype offset = -1;
+    // encodeEvent(): the event is valid but over the size limit.
+    bool tooLarge = false;
 
     QString toString() const;
 };

@@ -12,7 +12,7 @@
 namespace dualscope::gap {
 
 // Matches the Kafka stream against the Redis stream by event id and reports the
-// gaps of DESIGN.md's table. Kafka is the truth. Plain class driven by fake or
+// gaps of docs/design.md's table. Kafka is the truth. Plain class driven by fake or
 // real time through its arguments (no clock, no event loop): one thread at a time
 // may call it; a QObject shell owns it on the checker's worker thread.
 //
@@ -21,7 +21,7 @@ namespace dualscope::gap {
 // `now` has been added; windows are judged against the observations' own times
 // (record timestamp, receivedMs), so when advance() runs does not change a verdict.
 //
-// Choices where DESIGN.md is silent (see also the .cpp):
+// Choices where docs/design.md is silent (see also the .cpp):
 // - A notification that arrives after the grace window of its event: the event is
 //   `missing` (or `unobserved`), and the notification is reported as `late` with a
 //   detail saying so. `late` therefore counts matched-but-slow notifications plus

@@ -9,7 +9,7 @@
 #include <QString>
 #include <optional>
 
-// The files `dualscope-cli check` writes (DESIGN.md, "The CLI") and `replay
+// The files `dualscope-cli check` writes (docs/design.md, "The CLI") and `replay
 // --report` reads. All functions are pure and thread-safe.
 namespace dualscope::gap {
 

@@ -8,7 +8,7 @@
 #include <QString>
 #include <optional>
 
-// Value types of the gap checker (DESIGN.md, "Gap semantics"). Plain data: any
+// Value types of the gap checker (docs/design.md, "Gap semantics"). Plain data: any
 // thread may use them; they are copied, never shared.
 namespace dualscope::gap {
 
@@ -24,16 +24,16 @@ enum class GapKind {
     Unobserved,
 };
 
-// Every kind in DESIGN.md's order, for loops over counts, reports and tables.
+// Every kind in docs/design.md's order, for loops over counts, reports and tables.
 inline constexpr GapKind kAllGapKinds[] = {
     GapKind::Matched,      GapKind::Missing,     GapKind::Orphan,
     GapKind::WrongChannel, GapKind::Duplicate,   GapKind::Late,
     GapKind::Oversized,    GapKind::Unparseable, GapKind::Unobserved,
 };
 
-// The DESIGN.md name: "matched", "missing", "orphan", "wrong_channel", ...
+// The docs/design.md name: "matched", "missing", "orphan", "wrong_channel", ...
 const char *kindName(GapKind kind);
-// The kind of a DESIGN.md name (exact, lower case); nullopt for anything else.
+// The kind of a docs/design.md name (exact, lower case); nullopt for anything else.
 std::optional<GapKind> kindFromName(QByteArrayView name);
 
 // One record read from the Kafka topic.
@@ -93,7 +93,7 @@ struct GapCounts
     qint64 redisNotifications = 0;
     // Parseable Kafka records with an id not seen before: each is judged exactly
     // once, so after finish() matched + missing + wrongChannel + unobserved equals
-    // it (DESIGN.md's invariant; a record repeating an id is a duplicate instead).
+    // it (docs/design.md's invariant; a record repeating an id is a duplicate instead).
     qint64 kafkaEvents = 0;
     // Notifications the detector let go unjudged because its memory cap
     // (Config::maxPendingEntries) was reached; zero in any sane run.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "kafka/kafkabrowser.h"
 
+#include "kafka/brokerprobe.h"
 #include "kafka/kafkalog.h"
 
 #include <QDateTime>
@@ -290,10 +291,13 @@ std::optional<QList<BrokerInfo>> KafkaBrowser::brokers(int timeoutMs, QString *e
     const rd_kafka_resp_err_t err =
         rd_kafka_metadata(m_consumer.get(), 0, nullptr, &raw, timeoutMs);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        fail(error, QStringLiteral("cannot read the cluster's metadata from %1 within %2 ms: %3")
-                        .arg(QString::fromUtf8(m_bootstrap))
-                        .arg(timeoutMs)
-                        .arg(errorText(err)));
+        fail(error,
+             explainKafkaFailure(
+                 QStringLiteral("cannot read the cluster's metadata from %1 within %2 ms: %3")
+                     .arg(QString::fromUtf8(m_bootstrap))
+                     .arg(timeoutMs)
+                     .arg(errorText(err)),
+                 m_bootstrap, m_properties));
         return std::nullopt;
     }
     MetadataPtr metadata(raw);
@@ -344,10 +348,13 @@ std::optional<QList<TopicInfo>> KafkaBrowser::metadataTopics(QDeadlineTimer dead
     const rd_kafka_resp_err_t err =
         rd_kafka_metadata(m_consumer.get(), 1, nullptr, &raw, remainingMs(deadline));
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        fail(error, QStringLiteral("cannot read the cluster's metadata from %1 within %2 ms: %3")
-                        .arg(QString::fromUtf8(m_bootstrap))
-                        .arg(timeoutMs)
-                        .arg(errorText(err)));
+        fail(error,
+             explainKafkaFailure(
+                 QStringLiteral("cannot read the cluster's metadata from %1 within %2 ms: %3")
+                     .arg(QString::fromUtf8(m_bootstrap))
+                     .arg(timeoutMs)
+                     .arg(errorText(err)),
+                 m_bootstrap, m_properties));
         return std::nullopt;
     }
     MetadataPtr metadata(raw);

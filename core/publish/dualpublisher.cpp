@@ -2,6 +2,8 @@
 #include "publish/dualpublisher.h"
 
 #include "event/eventcodec.h"
+#include "kafka/brokerprobe.h"
+#include "kafka/kafkaconfig.h"
 #include "redis/rediscommand.h"
 
 #include <QSocketNotifier>
@@ -110,6 +112,15 @@ void DualPublisher::start()
         emit startFailed(error);
         return;
     }
+    // The broker refuses larger records after a round trip; refuse them up front.
+    bool numeric = false;
+    const qsizetype maxBytes =
+        kafka::confValue(conf.get(), "message.max.bytes").toLongLong(&numeric);
+    if (numeric && maxBytes > 0)
+        m_maxEventBytes = maxBytes;
+    m_queueLimits =
+        QStringLiteral("queue.buffering.max.messages=%1")
+            .arg(QString::fromLatin1(kafka::confValue(conf.get(), "queue.buffering.max.messages")));
     rd_kafka_conf_set_opaque(conf.get(), this);
     rd_kafka_conf_set_dr_msg_cb(conf.get(), &DualPublisher::onDeliveryReport);
     char reason[512];
@@ -126,10 +137,12 @@ void DualPublisher::start()
     const rd_kafka_resp_err_t err =
         rd_kafka_metadata(m_producer.get(), 0, m_topic.get(), &metadata, m_config.connectTimeoutMs);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        emit startFailed(QStringLiteral("cannot reach Kafka at %1 within %2 ms: %3")
-                             .arg(QString::fromUtf8(m_config.kafkaBootstrap))
-                             .arg(m_config.connectTimeoutMs)
-                             .arg(QString::fromUtf8(rd_kafka_err2str(err))));
+        emit startFailed(
+            kafka::explainKafkaFailure(QStringLiteral("cannot reach Kafka at %1 within %2 ms: %3")
+                                           .arg(QString::fromUtf8(m_config.kafkaBootstrap))
+                                           .arg(m_config.connectTimeoutMs)
+                                           .arg(QString::fromUtf8(rd_kafka_err2str(err))),
+                                       m_config.kafkaBootstrap, properties));
         return;
     }
     const rd_kafka_resp_err_t topicErr =
@@ -205,46 +218,62 @@ void DualPublisher::onRedisReady()
 
 void DualPublisher::onRedisError(const redis::RedisError &error)
 {
-    if (!m_redisEverUp && m_config.requireRedisAtStart) {
-        // The first connection decides whether the configuration is usable at all:
-        // a wrong password or address is reported, not silently skipped around.
-        if (!m_started && m_kafkaReady) {
+    if (!m_redisEverUp && !m_started && redis::isConfigurationError(error.kind)) {
+        // A wrong password or a peer that is not Redis is reported, not silently
+        // skipped around: retrying cannot fix it.
+        if (m_kafkaReady) {
             m_kafkaReady = false;
             stopRedis();
             emit startFailed(error.message);
         }
         return;
     }
-    if (m_inOutage)
-        return; // one warning per outage, not one per reconnection attempt
+    if (m_inOutage) {
+        // One warning per outage, not one per reconnection attempt; but a Redis that
+        // answers now and refuses us is worth one more line.
+        if (redis::isConfigurationError(error.kind) && !m_outageRefusalReported) {
+            m_outageRefusalReported = true;
+            qCWarning(lcPublisher).noquote()
+                << QStringLiteral("Redis answers again but refuses this client (%1): "
+                                  "notifications stay skipped")
+                       .arg(error.message);
+        }
+        return;
+    }
     m_inOutage = true;
     m_redisUp = false;
     m_stats.redisUp = false;
     ++m_stats.redisOutages;
     m_skippedThisOutage = 0;
+    m_outageRefusalReported = false;
     m_outageStartNs = nowNs();
-    const QString message = QStringLiteral("Redis is down (%1): Kafka publishing goes on, "
-                                           "notifications are skipped and counted until it "
-                                           "returns")
-                                .arg(error.message);
-    qCWarning(lcPublisher).noquote() << message;
+    const QString message =
+        QStringLiteral("Redis is %1 (%2): Kafka publishing goes on, notifications are skipped "
+                       "and counted, and the publisher reconnects in the background")
+            .arg(m_redisEverUp ? QStringLiteral("down") : QStringLiteral("unreachable"),
+                 error.message);
+    // The owner shows redisStatusChanged() to the user; the log keeps a record.
+    qCInfo(lcPublisher).noquote() << message;
     emit redisStatusChanged(false, message);
     if (!m_started && m_kafkaReady) {
-        // Redis is best-effort: without requireRedisAtStart, Kafka alone starts us.
+        // Redis is best-effort: Kafka alone starts us.
         m_started = true;
         emit started();
     }
 }
 
-void DualPublisher::failBeforeKafka(quint64 ticket, const QByteArray &eventId, const QString &error)
+void DualPublisher::failBeforeKafka(quint64 ticket, const QByteArray &eventId, const QString &code,
+                                    const QString &reason, const QString &error)
 {
     ++m_stats.requested;
     ++m_stats.kafkaFailed;
+    m_failures.add(code, reason, error, false);
     if (m_config.reportOutcomes) {
         PublishOutcome outcome;
         outcome.ticket = ticket;
         outcome.eventId = eventId;
         outcome.kafkaError = error;
+        outcome.kafkaErrorCode = code;
         m_outcomes.append(outcome);
     }
 }
@@ -273,21 +302,34 @@ DualPublisher::InFlight *DualPublisher::prepare(const event::Event &event, quint
                                                 QByteArray *values)
 {
     if (m_closing || !m_kafkaReady) {
+        const QString why = m_closing ? QStringLiteral("the publisher is shutting down")
+                                      : QStringLiteral("the publisher is not started");
         failBeforeKafka(ticket, event.id,
-                        m_closing ? QStringLiteral("the publisher is shutting down")
-                                  : QStringLiteral("the publisher is not started"));
+                        m_closing ? QStringLiteral("SHUTTING_DOWN") : QStringLiteral("NOT_STARTED"),
+                        why, why);
         return nullptr;
     }
     QString channelError;
     if (!m_config.channelTemplate.expand(event, &m_scratchChannel, &channelError)) {
-        failBeforeKafka(ticket, event.id,
+        failBeforeKafka(ticket, event.id, QStringLiteral("NO_CHANNEL"),
+                        QStringLiteral("the channel template gives no valid Redis channel, so the "
+                                       "event is not published at all"),
                         QStringLiteral("no valid channel for event %1: %2")
                             .arg(QString::fromUtf8(event.id), channelError));
         return nullptr;
     }
     event::CodecError codecError;
-    if (!event::encodeEvent(event, values, &codecError, m_config.maxEventBytes)) {
-        failBeforeKafka(ticket, event.id, codecError.message);
+    if (!event::encodeEvent(event, values, &codecError, m_maxEventBytes)) {
+        if (codecError.tooLarge)
+            failBeforeKafka(ticket, event.id, QStringLiteral("EVENT_TOO_LARGE"),
+                            QStringLiteral("the event is over the Kafka message size limit "
+                                           "(message.max.bytes = %1 bytes)")
+                                .arg(m_maxEventBytes),
+                            codecError.message);
+        else
+            failBeforeKafka(ticket, event.id, QStringLiteral("INVALID_EVENT"),
+                            QStringLiteral("the event is not valid for the contract"),
+                            codecError.toString());
         return nullptr;
     }
     auto *item = new InFlight;
@@ -373,15 +415,17 @@ void DualPublisher::produce(const QList<event::Event> &events, std::vector<InFli
                 messages[offset + retry++] = m;
                 continue;
             }
-            const QString error =
+            const QString reason =
                 m.err == RD_KAFKA_RESP_ERR__QUEUE_FULL
-                    ? QStringLiteral("Kafka producer queue stayed full for %1 ms (the enqueue "
-                                     "timeout): the cluster is slower than the publish rate "
+                    ? QStringLiteral("the local producer queue stayed full for %1 ms (the enqueue "
+                                     "timeout; %2): the cluster is slower than the publish rate "
                                      "or unreachable")
                           .arg(m_config.enqueueTimeoutMs)
-                    : QStringLiteral("Kafka refused the record: %1")
+                          .arg(m_queueLimits)
+                    : QStringLiteral("librdkafka refused the record: %1")
                           .arg(QString::fromUtf8(rd_kafka_err2str(m.err)));
-            kafkaDone(item, false, -1, -1, error);
+            kafkaDone(item, KafkaStatus::NotPersisted, -1, -1,
+                      QString::fromLatin1(rd_kafka_err2name(m.err)), reason, reason);
         }
         count = retry;
         if (count > 0)
@@ -398,31 +442,69 @@ void DualPublisher::onDeliveryReport(rd_kafka_s *, const rd_kafka_message_s *mes
 void DualPublisher::handleDelivery(const rd_kafka_message_s *message)
 {
     auto *item = static_cast<InFlight *>(message->_private);
-    m_kafkaLatency.record((nowNs() - item->producedAtNs) / 1000);
     if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        kafkaDone(item, true, message->partition, message->offset, {});
-    } else {
-        QString error = QString::fromUtf8(rd_kafka_err2str(message->err));
-        if (message->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
-            message->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT)
-            error = QStringLiteral("not delivered before the shutdown deadline (%1)").arg(error);
-        else if (message->err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT)
-            error = QStringLiteral("Kafka did not acknowledge the record within "
-                                   "message.timeout.ms (%1)")
-                        .arg(error);
-        kafkaDone(item, false, message->partition, -1, error);
+        // Acknowledgements only: the latency count equals the acked count.
+        m_kafkaLatency.record((nowNs() - item->producedAtNs) / 1000);
+        kafkaDone(item, KafkaStatus::Persisted, message->partition, message->offset, {}, {}, {});
+        return;
     }
+    // librdkafka knows whether the record may have reached the broker (it was sent,
+    // and no answer came): calling that "failed" would contradict the topic.
+    const KafkaStatus status =
+        rd_kafka_message_status(message) == RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED
+            ? KafkaStatus::PossiblyPersisted
+            : KafkaStatus::NotPersisted;
+    const QString text = QString::fromUtf8(rd_kafka_err2str(message->err));
+    QString reason = text;
+    switch (message->err) {
+    case RD_KAFKA_RESP_ERR__PURGE_QUEUE:
+    case RD_KAFKA_RESP_ERR__PURGE_INFLIGHT:
+        reason = QStringLiteral("not delivered before the shutdown deadline (%1)").arg(text);
+        break;
+    case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT:
+        reason = QStringLiteral("Kafka did not acknowledge the record within message.timeout.ms "
+                                "(%1)")
+                     .arg(text);
+        break;
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+        reason = QStringLiteral("the broker refused the record as too large (%1; the producer "
+                                "allows %2 bytes, message.max.bytes)")
+                     .arg(text)
+                     .arg(m_maxEventBytes);
+        break;
+    default:
+        break;
+    }
+    if (status == KafkaStatus::PossiblyPersisted)
+        reason += QStringLiteral(": the record was sent and may be in the topic");
+    kafkaDone(item, status, message->partition, -1,
+              QString::fromLatin1(rd_kafka_err2name(message->err)), reason, reason);
 }
 
-void DualPublisher::kafkaDone(InFlight *item, bool ok, qint32 partition, qint64 offset,
-                              QString error)
+void DualPublisher::kafkaDone(InFlight *item, KafkaStatus status, qint32 partition, qint64 offset,
+                              const QString &code, const QString &reason, QString error)
 {
+    const bool ok = status == KafkaStatus::Persisted;
     item->kafkaKnown = true;
     item->outcome.kafkaOk = ok;
+    item->outcome.kafkaStatus = status;
     item->outcome.partition = partition;
     item->outcome.offset = offset;
+    item->outcome.kafkaErrorCode = code;
     item->outcome.kafkaError = std::move(error);
-    ok ? ++m_stats.kafkaAcked : ++m_stats.kafkaFailed;
+    switch (status) {
+    case KafkaStatus::Persisted:
+        ++m_stats.kafkaAcked;
+        break;
+    case KafkaStatus::PossiblyPersisted:
+        ++m_stats.kafkaPossiblyPersisted;
+        m_failures.add(code, reason, item->outcome.kafkaError, true);
+        break;
+    case KafkaStatus::NotPersisted:
+        ++m_stats.kafkaFailed;
+        m_failures.add(code, reason, item->outcome.kafkaError, false);
+        break;
+    }
     if (m_config.ordering == Ordering::KafkaFirst) {
         if (ok) {
             queueNotification(item); // may complete (and free) the item when Redis is down
@@ -571,6 +653,7 @@ PublisherStats DualPublisher::stats() const
     stats.inFlight = inFlight();
     stats.kafkaAck = summarize(m_kafkaLatency);
     stats.redisReply = summarize(m_redisLatency);
+    stats.kafkaFailureReasons = m_failures.reasons();
     return stats;
 }
 
@@ -615,7 +698,7 @@ void DualPublisher::finishShutdown()
 {
     if (m_tick)
         m_tick->stop();
-    const qint64 undelivered = m_stats.kafkaFailed;
+    const qint64 undelivered = m_stats.kafkaFailed + m_stats.kafkaPossiblyPersisted;
     emitOutcomes();
     stopRedis();
     emit shutdownFinished(undelivered);

@@ -3,8 +3,10 @@
 
 #include "event/channeltemplate.h"
 #include "event/event.h"
+#include "event/eventcodec.h"
 #include "kafka/kafkaconfig.h"
 #include "metrics/latencyhistogram.h"
+#include "publish/failuretally.h"
 #include "publish/notificationsender.h"
 #include "publish/publishoutcome.h"
 #include "redis/redisurl.h"
@@ -40,11 +42,6 @@ struct PublisherConfig
     int enqueueTimeoutMs = 5000;
     // Bounds start(): the topic's metadata and the first Redis handshake.
     int connectTimeoutMs = 5000;
-    // A Redis that cannot be reached at start fails start() (the CLI: the address
-    // or password is probably wrong). Off, start() needs Kafka only and Redis is an
-    // outage from the first moment (the GUI's harness, firing into a downed Redis).
-    bool requireRedisAtStart = true;
-    qsizetype maxEventBytes = 1'000'000;
     // Emit outcomesReady() with every event's outcome (tests, the GUI's detail
     // view); off, only the counters are kept, which is what a 1M-event run wants.
     bool reportOutcomes = false;
@@ -68,6 +65,10 @@ public:
 
     // Creates the producer, checks that the topic exists (bounded by
     // connectTimeoutMs) and connects to Redis. Ends in started() or startFailed().
+    // Redis is best-effort: unreachable at start, it is an outage from the first
+    // moment (Kafka goes on, notifications are skipped and counted, the connection
+    // keeps retrying). Only what retrying cannot fix fails start(): a refused
+    // password or database, a peer that is not Redis, a TLS set-up that cannot work.
     void start();
 
     // Encodes and enqueues. A full local queue is waited on (the producer is
@@ -108,8 +109,10 @@ private:
                  const QByteArray &values, const std::vector<qsizetype> &valueEnds);
     void link(InFlight *item);
     void unlink(InFlight *item);
-    void failBeforeKafka(quint64 ticket, const QByteArray &eventId, const QString &error);
-    void kafkaDone(InFlight *item, bool ok, qint32 partition, qint64 offset, QString error);
+    void failBeforeKafka(quint64 ticket, const QByteArray &eventId, const QString &code,
+                         const QString &reason, const QString &error);
+    void kafkaDone(InFlight *item, KafkaStatus status, qint32 partition, qint64 offset,
+                   const QString &code, const QString &reason, QString error);
     void redisDone(InFlight *item, RedisOutcome outcome, QString error);
     void finishIfComplete(InFlight *item);
     void queueNotification(InFlight *item);
@@ -137,6 +140,7 @@ private:
     bool m_redisEverUp = false;
     bool m_redisUp = false;
     bool m_inOutage = false;
+    bool m_outageRefusalReported = false;
     bool m_closing = false;
     qint64 m_shutdownDeadlineNs = 0;
 
@@ -152,6 +156,10 @@ private:
     QList<PublishOutcome> m_outcomes; // batched until the next tick
 
     PublisherStats m_stats;
+    FailureTally m_failures;
+    // The producer's message.max.bytes: larger events are refused before librdkafka.
+    qsizetype m_maxEventBytes = event::kDefaultMaxEventBytes;
+    QString m_queueLimits; // for the message of a full queue
     metrics::LatencyHistogram m_kafkaLatency;
     metrics::LatencyHistogram m_redisLatency;
     qint64 m_skippedThisOutage = 0;

@@ -19,17 +19,41 @@ enum class RedisOutcome {
     NotAttempted // kafka-first and Kafka failed: the contract sends no notification
 };
 
+// What Kafka holds of an event, as librdkafka's message status says.
+enum class KafkaStatus {
+    Persisted,         // acknowledged: in the topic
+    PossiblyPersisted, // sent, but no acknowledgement before the timeout: may be in the topic
+    NotPersisted,      // refused, or never sent: not in the topic
+};
+
 // The one outcome of one publish. Plain value type.
 struct PublishOutcome
 {
     quint64 ticket = 0; // the caller's sequence number for the event
     QByteArray eventId;
-    bool kafkaOk = false;
+    bool kafkaOk = false; // kafkaStatus == Persisted
+    KafkaStatus kafkaStatus = KafkaStatus::NotPersisted;
     qint32 partition = -1;
     qint64 offset = -1;
-    QString kafkaError; // empty when kafkaOk
+    QString kafkaError;     // empty when kafkaOk
+    QString kafkaErrorCode; // librdkafka's error name ("_MSG_TIMED_OUT") or ours
     RedisOutcome redis = RedisOutcome::NotAttempted;
     QString redisError;
+};
+
+// Kafka failures of one kind, for a summary that says why: the code is librdkafka's
+// error name ("MSG_SIZE_TOO_LARGE", "_MSG_TIMED_OUT", "_QUEUE_FULL") or one of ours
+// for what never reached librdkafka ("EVENT_TOO_LARGE", "INVALID_EVENT",
+// "NO_CHANNEL", "NOT_STARTED", "SHUTTING_DOWN").
+struct KafkaFailureReason
+{
+    QString code;
+    QString text;    // what it means, with the limit where one applies
+    QString example; // the first such event's own message
+    qint64 count = 0;
+    bool possiblyPersisted = false;
+
+    friend bool operator==(const KafkaFailureReason &, const KafkaFailureReason &) = default;
 };
 
 struct LatencySummary
@@ -41,20 +65,24 @@ struct LatencySummary
     qint64 maxUs = 0;
 };
 
-// Counters since start(). requested = kafkaAcked + kafkaFailed + inFlight.
+// Counters since start().
+// requested = kafkaAcked + kafkaPossiblyPersisted + kafkaFailed + inFlight.
 struct PublisherStats
 {
     qint64 requested = 0;
     qint64 kafkaAcked = 0;
-    qint64 kafkaFailed = 0;
+    qint64 kafkaPossiblyPersisted = 0;
+    qint64 kafkaFailed = 0; // not persisted
     qint64 redisSent = 0;
     qint64 redisSkipped = 0;
     qint64 redisFailed = 0;
     qint64 redisOutages = 0;
     qint64 inFlight = 0;
     bool redisUp = false;
-    LatencySummary kafkaAck;   // produce call to delivery report
-    LatencySummary redisReply; // PUBLISH write to its reply
+    LatencySummary kafkaAck;   // produce call to acknowledgement; count == kafkaAcked
+    LatencySummary redisReply; // PUBLISH write to its reply; count == redisSent
+    // Failed and possibly persisted events grouped by reason, the most frequent first.
+    QList<KafkaFailureReason> kafkaFailureReasons;
 };
 
 const char *toString(RedisOutcome outcome);

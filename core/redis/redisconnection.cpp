@@ -7,8 +7,13 @@
 #include <QTimer>
 #include <QtNetwork/qtnetworkglobal.h>
 #if QT_CONFIG(ssl)
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslError>
+#include <QSslKey>
 #include <QSslSocket>
 #endif
+#include "io/userfile.h"
 
 #include <algorithm>
 #include <memory>
@@ -34,6 +39,8 @@ QString kindName(RedisError::Kind kind)
         return QStringLiteral("unreachable");
     case RedisError::Kind::ConnectTimeout:
         return QStringLiteral("connect timeout");
+    case RedisError::Kind::TlsFailed:
+        return QStringLiteral("TLS failed");
     case RedisError::Kind::AuthFailed:
         return QStringLiteral("authentication failed");
     case RedisError::Kind::SelectFailed:
@@ -50,6 +57,112 @@ QString kindName(RedisError::Kind kind)
         return QStringLiteral("closed by server");
     }
     return {};
+}
+
+bool isConfigurationError(RedisError::Kind kind)
+{
+    switch (kind) {
+    case RedisError::Kind::AuthFailed:
+    case RedisError::Kind::SelectFailed:
+    case RedisError::Kind::NotRedis:
+    case RedisError::Kind::TlsFailed:
+        return true;
+    case RedisError::Kind::Unreachable:
+    case RedisError::Kind::ConnectTimeout:
+    case RedisError::Kind::ProtocolError:
+    case RedisError::Kind::CommandTimeout:
+    case RedisError::Kind::ConnectionLost:
+    case RedisError::Kind::ServerClosed:
+        return false;
+    }
+    return false;
+}
+
+namespace {
+
+// PEM files are small; a certificate chain of a few KB, 1 MB is plenty.
+constexpr qint64 kMaxPemBytes = 1024 * 1024;
+
+#if QT_CONFIG(ssl)
+// The configuration for a rediss:// connection: the given CA alone (as redis-cli
+// --cacert) or the system's, and the client certificate and key when given.
+bool tlsConfiguration(const RedisUrl &url, QSslConfiguration *configuration, QString *error)
+{
+    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+    QByteArray pem;
+    if (!url.tlsCaFile.isEmpty()) {
+        if (!io::readUserFile(url.tlsCaFile, kMaxPemBytes, &pem, error)) {
+            error->prepend(QStringLiteral("the TLS CA file: "));
+            return false;
+        }
+        const QList<QSslCertificate> cas = QSslCertificate::fromData(pem, QSsl::Pem);
+        if (cas.isEmpty()) {
+            *error =
+                QStringLiteral("the TLS CA file %1 holds no PEM certificate").arg(url.tlsCaFile);
+            return false;
+        }
+        tls.setCaCertificates(cas);
+    }
+    if (url.tlsCertFile.isEmpty() != url.tlsKeyFile.isEmpty()) {
+        *error = QStringLiteral("a TLS client certificate needs both a certificate file and a "
+                                "key file (--redis-cert and --redis-key)");
+        return false;
+    }
+    if (!url.tlsCertFile.isEmpty()) {
+        if (!io::readUserFile(url.tlsCertFile, kMaxPemBytes, &pem, error)) {
+            error->prepend(QStringLiteral("the TLS client certificate: "));
+            return false;
+        }
+        const QList<QSslCertificate> chain = QSslCertificate::fromData(pem, QSsl::Pem);
+        if (chain.isEmpty()) {
+            *error = QStringLiteral("the TLS client certificate file %1 holds no PEM certificate")
+                         .arg(url.tlsCertFile);
+            return false;
+        }
+        if (!io::readUserFile(url.tlsKeyFile, kMaxPemBytes, &pem, error)) {
+            error->prepend(QStringLiteral("the TLS client key: "));
+            return false;
+        }
+        QSslKey key;
+        for (const QSsl::KeyAlgorithm algorithm : {QSsl::Rsa, QSsl::Ec, QSsl::Dsa}) {
+            key = QSslKey(pem, algorithm, QSsl::Pem);
+            if (!key.isNull())
+                break;
+        }
+        if (key.isNull()) {
+            *error = QStringLiteral("the TLS client key file %1 holds no unencrypted PEM private "
+                                    "key (RSA or EC)")
+                         .arg(url.tlsKeyFile);
+            return false;
+        }
+        tls.setLocalCertificateChain(chain);
+        tls.setPrivateKey(key);
+    }
+    *configuration = tls;
+    return true;
+}
+#endif
+
+} // namespace
+
+bool checkTlsFiles(const RedisUrl &url, QString *error)
+{
+    const bool filesGiven =
+        !url.tlsCaFile.isEmpty() || !url.tlsCertFile.isEmpty() || !url.tlsKeyFile.isEmpty();
+    if (!filesGiven)
+        return true;
+    if (!url.tls) {
+        *error = QStringLiteral("TLS files are given, but the Redis URL is redis:// (plaintext): "
+                                "use rediss://");
+        return false;
+    }
+#if QT_CONFIG(ssl)
+    QSslConfiguration unused;
+    return tlsConfiguration(url, &unused, error);
+#else
+    *error = QStringLiteral("this build has no TLS support (rediss://)");
+    return false;
+#endif
 }
 
 RedisConnection::RedisConnection(const Options &options, QObject *parent)
@@ -127,11 +240,25 @@ void RedisConnection::connectNow()
     m_handshakeSample.clear();
 
     QAbstractSocket *socket = nullptr;
+    m_tcpUp = false;
+    m_tlsProblem.clear();
     if (m_options.url.tls) {
 #if QT_CONFIG(ssl)
+        QSslConfiguration configuration;
+        QString error;
+        if (!tlsConfiguration(m_options.url, &configuration, &error)) {
+            setState(State::Connecting);
+            fail(RedisError::Kind::TlsFailed,
+                 QStringLiteral("cannot connect to Redis at %1 over TLS: %2")
+                     .arg(serverName(), error));
+            return;
+        }
         auto *ssl = new QSslSocket(this);
+        ssl->setSslConfiguration(configuration);
         // Redis is ready for AUTH only once TLS is up, not at TCP connect.
         connect(ssl, &QSslSocket::encrypted, this, &RedisConnection::onConnected);
+        connect(ssl, &QAbstractSocket::connected, this, [this] { m_tcpUp = true; });
+        connect(ssl, &QSslSocket::sslErrors, this, &RedisConnection::onSslErrors);
         socket = ssl;
 #else
         setState(State::Connecting);
@@ -160,6 +287,55 @@ void RedisConnection::connectNow()
 #endif
     socket->connectToHost(m_options.url.host, m_options.url.port);
 }
+
+#if QT_CONFIG(ssl)
+void RedisConnection::onSslErrors(const QList<QSslError> &errors)
+{
+    // The handshake fails right after this (nothing is ignored); keep the reason in
+    // words for that moment: the socket's own error text only says "handshake failed".
+    const QString server = serverName();
+    for (const QSslError &error : errors) {
+        switch (error.error()) {
+        case QSslError::HostNameMismatch: {
+            const QStringList names = error.certificate().subjectAlternativeNames().values();
+            const QStringList common = error.certificate().subjectInfo(QSslCertificate::CommonName);
+            m_tlsProblem =
+                QStringLiteral("the TLS certificate of Redis at %1 is not for the host name \"%2\" "
+                               "(it names %3)")
+                    .arg(server, m_options.url.host,
+                         (names.isEmpty() ? common : names).join(QLatin1String(", ")));
+            return;
+        }
+        case QSslError::UnableToGetLocalIssuerCertificate:
+        case QSslError::UnableToGetIssuerCertificate:
+        case QSslError::SelfSignedCertificate:
+        case QSslError::SelfSignedCertificateInChain:
+        case QSslError::UnableToVerifyFirstCertificate:
+            m_tlsProblem =
+                QStringLiteral("the TLS certificate of Redis at %1 is signed by a CA this client "
+                               "does not trust%2 (%3)")
+                    .arg(server,
+                         m_options.url.tlsCaFile.isEmpty()
+                             ? QStringLiteral(": give the CA's certificate with --redis-ca FILE")
+                             : QStringLiteral(" (not %1)").arg(m_options.url.tlsCaFile),
+                         error.errorString());
+            return;
+        case QSslError::CertificateExpired:
+        case QSslError::CertificateNotYetValid:
+            m_tlsProblem = QStringLiteral("the TLS certificate of Redis at %1 is not valid now: %2")
+                               .arg(server, error.errorString());
+            return;
+        default:
+            break;
+        }
+    }
+    if (!errors.isEmpty())
+        m_tlsProblem = QStringLiteral("the TLS certificate of Redis at %1 was refused: %2")
+                           .arg(server, errors.first().errorString());
+}
+#else
+void RedisConnection::onSslErrors(const QList<QSslError> &) {}
+#endif
 
 void RedisConnection::onConnected()
 {
@@ -389,17 +565,27 @@ void RedisConnection::onSocketError()
     const QString server = serverName();
     switch (m_state) {
     case State::Connecting:
-        if (error == QAbstractSocket::SslHandshakeFailedError) {
-            fail(
-                RedisError::Kind::Unreachable,
-                QStringLiteral("TLS handshake with Redis at %1 failed: %2").arg(server, errorText));
+        if (!m_tlsProblem.isEmpty()) {
+            fail(RedisError::Kind::TlsFailed, m_tlsProblem);
+        } else if (m_options.url.tls && m_tcpUp) {
+            // TCP came up, TLS did not: the usual sign of a plaintext port.
+            fail(RedisError::Kind::TlsFailed,
+                 QStringLiteral("Redis at %1 did not complete the TLS handshake (%2): is it a "
+                                "plaintext port? For one, use redis:// instead of rediss://")
+                     .arg(server, errorText));
         } else {
             fail(RedisError::Kind::Unreachable,
                  QStringLiteral("cannot reach Redis at %1: %2").arg(server, errorText));
         }
         return;
     case State::Handshaking:
-        if (error == QAbstractSocket::RemoteHostClosedError) {
+        if (m_options.url.tls && errorText.contains(QLatin1String("certificate required"))) {
+            // TLS 1.3 finishes the client's side before the server checks its certificate.
+            fail(RedisError::Kind::TlsFailed,
+                 QStringLiteral("Redis at %1 requires a TLS client certificate: give "
+                                "--redis-cert FILE and --redis-key FILE")
+                     .arg(server));
+        } else if (error == QAbstractSocket::RemoteHostClosedError) {
             fail(RedisError::Kind::ServerClosed,
                  QStringLiteral("%1 closed the connection during the Redis handshake (is it a "
                                 "Redis server? is TLS expected?)")
@@ -447,7 +633,14 @@ void RedisConnection::onSocketDisconnected()
 void RedisConnection::onConnectDeadline()
 {
     const QString server = serverName();
-    if (m_state == State::Connecting) {
+    if (m_state == State::Connecting && m_options.url.tls && m_tcpUp) {
+        fail(RedisError::Kind::TlsFailed,
+             QStringLiteral("Redis at %1 accepted the connection but did not answer the TLS "
+                            "handshake within %2 ms: is it a plaintext port? For one, use "
+                            "redis:// instead of rediss://")
+                 .arg(server)
+                 .arg(m_options.connectTimeoutMs));
+    } else if (m_state == State::Connecting) {
         fail(RedisError::Kind::ConnectTimeout,
              QStringLiteral("could not connect to Redis at %1 within %2 ms")
                  .arg(server)
@@ -575,8 +768,13 @@ void RedisConnection::dropConnection(const RedisError &error, bool isFailure)
     if (isFailure && m_options.reconnect) {
         const int delay = m_nextBackoffMs;
         m_nextBackoffMs = std::min(std::max(1, delay) * 2, m_options.backoffMaxMs);
-        qCWarning(lcRedis).noquote()
-            << error.message << QStringLiteral("(retrying in %1 ms)").arg(delay);
+        // The owner tells the user once per outage; here the first failure of a
+        // series is worth a line, each retry only a debug one.
+        const QString retry = QStringLiteral("(retrying in %1 ms)").arg(delay);
+        if (delay == m_options.backoffInitialMs)
+            qCInfo(lcRedis).noquote() << error.message << retry;
+        else
+            qCDebug(lcRedis).noquote() << error.message << retry;
         setState(State::WaitingToReconnect);
         m_reconnectTimer->start(delay);
     } else {

@@ -18,6 +18,7 @@
 #include <memory>
 
 class QAbstractSocket;
+class QSslError;
 class QTimer;
 
 namespace dualscope::redis {
@@ -32,8 +33,9 @@ struct RedisError
 
 public:
     enum class Kind {
-        Unreachable,    // refused, no route, host not found, TLS failure
+        Unreachable,    // refused, no route, host not found
         ConnectTimeout, // no TCP connection, or no handshake answer, within connectTimeoutMs
+        TlsFailed,      // TLS: certificate refused (CA, host name), bad files, plaintext peer
         AuthFailed,     // AUTH refused, or the server wants a password we do not have
         SelectFailed,   // SELECT db refused (e.g. db out of range)
         NotRedis,       // the peer answered the handshake, but not like Redis
@@ -50,6 +52,17 @@ public:
 
 // A short name for the kind, for logs and reports ("authentication failed").
 QString kindName(RedisError::Kind kind);
+
+// Errors that retrying cannot fix: a refused password or database, a peer that is
+// not Redis, a TLS set-up that cannot work. At start they are the user's to fix (a
+// configuration error); the others (unreachable, timeouts, a lost connection) are an
+// outage that reconnecting may end.
+bool isConfigurationError(RedisError::Kind kind);
+
+// The TLS files of `url` (CA, client certificate and key) read and checked, for a
+// QSslConfiguration; false with a sentence naming the file and the problem. Used by
+// the connection, and by programs to refuse bad files before they start.
+bool checkTlsFiles(const RedisUrl &url, QString *error);
 
 // One connection to one Redis server: our own small transport (a QTcpSocket, or QSslSocket
 // for rediss://, hiredis's redisReader for RESP, QTimer deadlines, reconnect by backoff).
@@ -158,6 +171,7 @@ private:
     void setState(State state);
     QString serverName() const;
     QString peerSample() const;
+    void onSslErrors(const QList<QSslError> &errors);
 
     Options m_options;
     State m_state = State::Disconnected;
@@ -175,6 +189,10 @@ private:
     quint64 m_generation = 0;
     // The first bytes of the handshake answer, to tell the user what answered instead.
     QByteArray m_handshakeSample;
+    // rediss://: the TCP connection is up, the TLS handshake not yet done.
+    bool m_tcpUp = false;
+    // Why the TLS peer's certificate was refused, in words (from sslErrors()).
+    QString m_tlsProblem;
     PushHandler m_pushHandler;
 };
 

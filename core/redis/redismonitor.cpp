@@ -75,6 +75,7 @@ void RedisMonitor::start()
         m_control->start();
     }
     m_lastRateNs = monotonicNs();
+    m_startedAtMs = QDateTime::currentMSecsSinceEpoch();
     m_connection->start();
 }
 
@@ -175,9 +176,23 @@ void RedisMonitor::onFullySubscribed()
 void RedisMonitor::onError(const RedisError &error)
 {
     if (!m_everUp) {
-        // Nothing was ever watched: the configuration is wrong, not the network.
-        m_connection->stop();
-        emit startFailed(error.message);
+        if (isConfigurationError(error.kind)) {
+            // Nothing was ever watched and retrying cannot help: the user must fix it.
+            m_connection->stop();
+            emit startFailed(error.message);
+            return;
+        }
+        if (!m_outages.isEmpty())
+            return; // still not reachable; the connection keeps retrying
+        // Unreachable from the start: an outage like any other, from start() on.
+        SubscriptionOutage outage;
+        outage.startMs = m_startedAtMs;
+        outage.kind = error.kind;
+        outage.cause = QStringLiteral("Redis could not be reached when the watch started (%1)")
+                           .arg(error.message);
+        outage.beforeFirstSubscription = true;
+        m_outages.append(outage);
+        emit outageStarted(outage);
         return;
     }
     if (!m_up)

@@ -50,6 +50,9 @@ struct SubscriptionOutage
     // The server closed the connection (CLIENT KILL, shutdown, or the pubsub output
     // buffer limit when we fall behind), as opposed to a network error.
     bool closedByServer = false;
+    // Redis could not be reached when the monitor started: the outage begins at
+    // start() and ends at the first subscription.
+    bool beforeFirstSubscription = false;
 };
 
 // Refuses what Redis would take but that cannot be what the user meant: empty,
@@ -117,7 +120,10 @@ signals:
     void outageStarted(const dualscope::redis::SubscriptionOutage &outage);
     void outageEnded(const dualscope::redis::SubscriptionOutage &outage);
     void activeChannelsPolled(const dualscope::redis::ActiveChannels &active);
-    // The first connection failed (wrong address, password, ...): nothing to watch.
+    // The first connection failed for a reason retrying cannot fix (a refused
+    // password or database, a peer that is not Redis, TLS that cannot work): nothing
+    // to watch. A Redis that is merely unreachable at start is an outage instead
+    // (beforeFirstSubscription), and the monitor keeps trying.
     void startFailed(const QString &error);
     void droppedMessagesChanged(qint64 total);
 
@@ -151,6 +157,7 @@ private:
     QList<SubscriptionOutage> m_outages;
     bool m_up = false;
     bool m_everUp = false;
+    qint64 m_startedAtMs = 0;
     bool m_wasFullySubscribed = false;
     qint64 m_dropped = 0;
     qint64 m_reportedDropped = 0;

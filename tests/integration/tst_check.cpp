@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // `dualscope-cli check` end to end against the sandbox, with traffic the test
 // writes itself: raw librdkafka records and raw PUBLISH commands, defects included.
+#include "event/event.h"
 #include "kafka/kafkaconfig.h"
 #include "peers.h"
 #include "rawproducer.h"
@@ -75,6 +76,12 @@ class CheckRun
 public:
     bool start(const sandbox::Sandbox &box, const QStringList &extra)
     {
+        launch(box, extra);
+        return waitForOutput("READY\n", 20'000);
+    }
+    // Starts the child without waiting for READY.
+    void launch(const sandbox::Sandbox &box, const QStringList &extra)
+    {
         m_reportPath = m_dir.filePath(QStringLiteral("report.json"));
         m_junitPath = m_dir.filePath(QStringLiteral("report.xml"));
         QStringList args{QStringLiteral("check"),
@@ -87,14 +94,25 @@ public:
                          QStringLiteral("--junit"),
                          m_junitPath};
         m_process.start(cliPath(), args + extra);
-        const QDeadlineTimer deadline(20'000);
-        while (!deadline.hasExpired() && !m_out.contains("READY\n")) {
+    }
+    // Waits until stdout or stderr holds `text`, or the child ends.
+    bool waitForOutput(const QByteArray &text, int timeoutMs)
+    {
+        const QDeadlineTimer deadline(timeoutMs);
+        while (!deadline.hasExpired() && !m_out.contains(text) && !m_err.contains(text)) {
             m_process.waitForReadyRead(100);
             m_out += m_process.readAllStandardOutput();
+            m_err += m_process.readAllStandardError();
             if (m_process.state() == QProcess::NotRunning)
                 break;
         }
-        return m_out.contains("READY\n");
+        return m_out.contains(text) || m_err.contains(text);
+    }
+    bool sawOutput(const QByteArray &text)
+    {
+        m_out += m_process.readAllStandardOutput();
+        m_err += m_process.readAllStandardError();
+        return m_out.contains(text) || m_err.contains(text);
     }
     int finish(int timeoutMs = 60'000)
     {
@@ -115,7 +133,11 @@ public:
         QFile file(m_junitPath);
         return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
     }
-    QByteArray output() { return m_out + m_process.readAllStandardError(); }
+    QByteArray output()
+    {
+        sawOutput({});
+        return m_out + m_err;
+    }
     QProcess &process() { return m_process; }
 
 private:
@@ -124,6 +146,7 @@ private:
     QString m_junitPath;
     QProcess m_process;
     QByteArray m_out;
+    QByteArray m_err;
 };
 
 qint64 count(const QJsonObject &report, const char *kind)
@@ -278,24 +301,111 @@ private slots:
                        QString::fromUtf8(box.kafkaBootstrap()), QStringLiteral("--redis"),
                        box.redisUrl(), QStringLiteral("--count"), QStringLiteral("2000"),
                        QStringLiteral("--rate"), QStringLiteral("500"), QStringLiteral("--sources"),
-                       QStringLiteral("5")});
+                       QStringLiteral("5"), QStringLiteral("--json")});
         QTest::qWait(1000);
         QVERIFY(box.setRedisDown(true, &error));
         QTest::qWait(1000);
         QVERIFY2(box.setRedisDown(false, &error), qPrintable(error));
         QVERIFY(publish.waitForFinished(60'000));
-        // then the events of the outage are unobserved, none missing, and the outage
-        // is in the report
+        const QJsonObject published =
+            QJsonDocument::fromJson(publish.readAllStandardOutput()).object();
+        const qint64 skipped = published.value(QLatin1String("redis_skipped")).toInteger(-1);
+        const qint64 sent = published.value(QLatin1String("redis_sent")).toInteger(-1);
+        // (a PUBLISH written as Redis went down has no reply: failed, not sent)
+        const qint64 failed = published.value(QLatin1String("redis_failed")).toInteger(-1);
+        QCOMPARE(skipped + sent + failed, 2000);
+        // then the check accounts for every event, with one outage of its own
         QCOMPARE(check.finish(), 1);
         const QJsonObject report = check.report();
-        QCOMPARE(count(report, "missing"), 0);
-        QVERIFY(count(report, "unobserved") > 100);
-        QCOMPARE(count(report, "matched") + count(report, "unobserved"), 2000);
+        const qint64 matched = count(report, "matched");
+        const qint64 unobserved = count(report, "unobserved");
+        const qint64 missing = count(report, "missing");
+        QCOMPARE(matched + unobserved + missing, 2000);
+        QVERIFY(unobserved > 100);
         const QJsonArray outages = report.value(QLatin1String("window"))
                                        .toObject()
                                        .value(QLatin1String("redis_outages"))
                                        .toArray();
         QCOMPARE(outages.size(), 1);
+        // and what is missing is exactly what the facts allow: a notification the
+        // publisher skipped or lost (it reconnected after the checker did), for an event
+        // stamped after the checker's own outage ended - never one it could not see
+        QVERIFY2(missing <= skipped + failed, qPrintable(QString::number(missing)));
+        QVERIFY(matched <= sent);
+        qint64 outageEnd = 0;
+        QVERIFY(event::parseTimestamp(
+            outages.first().toObject().value(QLatin1String("end")).toString().toUtf8(),
+            &outageEnd));
+        for (const QJsonValue &value : report.value(QLatin1String("gaps")).toArray()) {
+            const QJsonObject gap = value.toObject();
+            if (gap.value(QLatin1String("kind")).toString() != QLatin1String("missing"))
+                continue;
+            qint64 kafkaTs = 0;
+            QVERIFY(event::parseTimestamp(gap.value(QLatin1String("kafka_ts")).toString().toUtf8(),
+                                          &kafkaTs));
+            QVERIFY2(kafkaTs > outageEnd, qPrintable(gap.value(QLatin1String("id")).toString()));
+        }
+    }
+
+    void redisUnreachableAtStartIsAnOutageThenWatched()
+    {
+        // given a sandbox whose Redis is down when the check starts
+        sandbox::Sandbox box;
+        QString error;
+        QVERIFY2(box.start(&error), qPrintable(error));
+        QVERIFY2(box.setRedisDown(true, &error), qPrintable(error));
+        CheckRun check;
+        check.launch(box, {QStringLiteral("--until-idle"), QStringLiteral("3"),
+                           QStringLiteral("--grace-ms"), QStringLiteral("1000")});
+        // then it warns and goes on with Kafka, without READY
+        QVERIFY2(check.waitForOutput("could not be reached when the watch started", 20'000),
+                 check.output().constData());
+        QVERIFY(!check.sawOutput("READY"));
+        // when 200 events reach Kafka while Redis is still away
+        RawProducer kafka(box.kafkaBootstrap());
+        for (int i = 0; i < 200; ++i)
+            QVERIFY(kafka.produce("u1", eventJson("early-" + QByteArray::number(i), "u1")));
+        QVERIFY(kafka.flush());
+        QTest::qWait(1500);
+        // and Redis comes, and 300 events are published the dual way
+        QVERIFY2(box.setRedisDown(false, &error), qPrintable(error));
+        QVERIFY2(check.waitForOutput("READY\n", 20'000), check.output().constData());
+        QProcess publish;
+        publish.start(cliPath(),
+                      {QStringLiteral("publish"), QStringLiteral("--kafka"),
+                       QString::fromUtf8(box.kafkaBootstrap()), QStringLiteral("--redis"),
+                       box.redisUrl(), QStringLiteral("--count"), QStringLiteral("300")});
+        QVERIFY(publish.waitForFinished(60'000));
+        QCOMPARE(publish.exitCode(), 0);
+        // then the early events are unobserved with that cause, the later ones matched
+        QCOMPARE(check.finish(), 1);
+        const QJsonObject report = check.report();
+        QCOMPARE(count(report, "unobserved"), 200);
+        QCOMPARE(count(report, "matched"), 300);
+        QCOMPARE(count(report, "missing"), 0);
+        const QJsonArray outages = report.value(QLatin1String("window"))
+                                       .toObject()
+                                       .value(QLatin1String("redis_outages"))
+                                       .toArray();
+        QCOMPARE(outages.size(), 1);
+        QVERIFY(outages.first()
+                    .toObject()
+                    .value(QLatin1String("cause"))
+                    .toString()
+                    .contains(QLatin1String("could not be reached")));
+    }
+
+    void redisNeverReachedIsAnError()
+    {
+        sandbox::Sandbox box;
+        QString error;
+        QVERIFY2(box.start(&error), qPrintable(error));
+        QVERIFY2(box.setRedisDown(true, &error), qPrintable(error));
+        CheckRun check;
+        check.launch(box, {QStringLiteral("--duration"), QStringLiteral("2")});
+        QCOMPARE(check.finish(30'000), 2);
+        QVERIFY2(check.output().contains("Redis was never reached during the window"),
+                 check.output().constData());
     }
 
     void laggingKafkaTailMakesNoFalseOrphans()

@@ -1,92 +1,22 @@
 // SPDX-License-Identifier: MIT
 // dualscope-cli end to end, as scripts use it: output lines, exit codes, signals.
+#include "clirun.h"
 #include "peers.h"
+#include "sandbox/redisserverprocess.h"
+#include "sandbox/sandbox.h"
 
 #include <QDir>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QTcpServer>
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 #include <csignal>
 
 using namespace dualscope;
-
-namespace {
-
-QString cliPath()
-{
-    return qEnvironmentVariable("DUALSCOPE_CLI");
-}
-
-struct CliResult
-{
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
-
-CliResult runCli(const QStringList &arguments, int timeoutMs = 60'000,
-                 const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment())
-{
-    QProcess process;
-    process.setProcessEnvironment(env);
-    process.start(cliPath(), arguments);
-    if (!process.waitForFinished(timeoutMs)) {
-        process.kill();
-        process.waitForFinished();
-        return {};
-    }
-    return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1,
-            process.readAllStandardOutput(), process.readAllStandardError()};
-}
-
-bool portAnswers(quint16 port)
-{
-    QTcpSocket socket;
-    socket.connectToHost(QStringLiteral("127.0.0.1"), port);
-    return socket.waitForConnected(500);
-}
-
-// `dualscope-cli sandbox` in the background; its printed addresses.
-class CliSandbox
-{
-public:
-    bool start()
-    {
-        m_process.start(cliPath(), {QStringLiteral("sandbox")});
-        const QDeadlineTimer deadline(20'000);
-        while (!deadline.hasExpired() && !m_out.contains("READY\n")) {
-            m_process.waitForReadyRead(100);
-            m_out += m_process.readAllStandardOutput();
-        }
-        for (const QByteArray &line : m_out.split('\n')) {
-            if (line.startsWith("KAFKA_BOOTSTRAP="))
-                kafka = line.mid(16);
-            else if (line.startsWith("REDIS_URL="))
-                redis = line.mid(10);
-        }
-        return m_out.contains("READY\n") && !kafka.isEmpty() && !redis.isEmpty();
-    }
-    quint16 redisPort() const { return redis.mid(redis.lastIndexOf(':') + 1).toUShort(); }
-    QProcess &process() { return m_process; }
-    ~CliSandbox()
-    {
-        m_process.terminate();
-        if (!m_process.waitForFinished(5000))
-            m_process.kill();
-        m_process.waitForFinished();
-    }
-
-    QByteArray kafka;
-    QByteArray redis;
-
-private:
-    QProcess m_process;
-    QByteArray m_out;
-};
-
-} // namespace
+using namespace dualscope::testing;
 
 class TestCli final : public QObject
 {
@@ -181,6 +111,215 @@ private slots:
              QStringLiteral("5"), QStringLiteral("--source-id"), QStringLiteral("bad*id")});
         QCOMPARE(result.exitCode, 1);
         QVERIFY2(result.out.contains("kafka failed 5"), result.out.constData());
+    }
+
+    void redisDownAtStartKafkaGoesOn()
+    {
+        // given a sandbox whose Redis is down before the publisher starts
+        sandbox::Sandbox box;
+        QString error;
+        QVERIFY2(box.start(&error), qPrintable(error));
+        QVERIFY2(box.setRedisDown(true, &error), qPrintable(error));
+        // when 1,000 events are published
+        const CliResult result = runCli(
+            {QStringLiteral("publish"), QStringLiteral("--kafka"),
+             QString::fromUtf8(box.kafkaBootstrap()), QStringLiteral("--redis"), box.redisUrl(),
+             QStringLiteral("--count"), QStringLiteral("1000"), QStringLiteral("--json")});
+        // then it exits 0: every event reached Kafka, every notification was skipped
+        QVERIFY2(result.exitCode == 0, result.err.constData());
+        const QJsonObject summary = QJsonDocument::fromJson(result.out).object();
+        QCOMPARE(summary.value(QLatin1String("kafka_acked")).toInt(), 1000);
+        QCOMPARE(summary.value(QLatin1String("redis_skipped")).toInt(), 1000);
+        QCOMPARE(summary.value(QLatin1String("redis_sent")).toInt(), 0);
+        // and one warning said so, and kcat finds every event in the topic
+        const QList<QByteArray> lines = result.err.trimmed().split('\n');
+        QCOMPARE(lines.size(), 1);
+        QVERIFY2(lines.first().contains("Redis is unreachable") &&
+                     lines.first().contains("notifications are skipped"),
+                 result.err.constData());
+        QCOMPARE(testing::kcatConsumeAll(box.kafkaBootstrap(), "events").size(), 1000);
+    }
+
+    void redisThatComesUpMidRunIsPickedUp()
+    {
+        // given a sandbox whose Redis is down at start
+        sandbox::Sandbox box;
+        QString error;
+        QVERIFY2(box.start(&error), qPrintable(error));
+        QVERIFY2(box.setRedisDown(true, &error), qPrintable(error));
+        // when a 3 s run starts and Redis comes back after a second
+        QProcess publish;
+        publish.start(cliPath(),
+                      {QStringLiteral("publish"), QStringLiteral("--kafka"),
+                       QString::fromUtf8(box.kafkaBootstrap()), QStringLiteral("--redis"),
+                       box.redisUrl(), QStringLiteral("--count"), QStringLiteral("1500"),
+                       QStringLiteral("--rate"), QStringLiteral("500"), QStringLiteral("--json")});
+        QVERIFY(publish.waitForStarted());
+        QTest::qWait(1000);
+        QVERIFY2(box.setRedisDown(false, &error), qPrintable(error));
+        testing::RedisCliSubscriber subscriber;
+        QVERIFY(subscriber.start(box.redis().port(), "events:*"));
+        QVERIFY(publish.waitForFinished(30'000));
+        // then the background reconnect picked it up: some notifications skipped, the
+        // later ones sent, and each event has exactly one of the two
+        QCOMPARE(publish.exitCode(), 0);
+        const QJsonObject summary =
+            QJsonDocument::fromJson(publish.readAllStandardOutput()).object();
+        const int sent = summary.value(QLatin1String("redis_sent")).toInt();
+        const int skipped = summary.value(QLatin1String("redis_skipped")).toInt();
+        QVERIFY2(skipped > 0 && sent > 0,
+                 qPrintable(QStringLiteral("sent %1 skipped %2").arg(sent).arg(skipped)));
+        QCOMPARE(sent + skipped, 1500);
+        QCOMPARE(summary.value(QLatin1String("kafka_acked")).toInt(), 1500);
+        // (redis-cli subscribed after Redis came back: it sees at most what was sent)
+        QVERIFY(subscriber.messages(sent, 10'000).size() <= sent);
+        const QByteArray err = publish.readAllStandardError();
+        QVERIFY2(err.contains("Redis is unreachable") && err.contains("Redis is back"),
+                 err.constData());
+    }
+
+    void aWrongRedisPasswordIsStillAConfigurationError()
+    {
+        sandbox::SandboxOptions options;
+        options.redisPassword = QStringLiteral("right-password");
+        sandbox::Sandbox box(options);
+        QString error;
+        QVERIFY2(box.start(&error), qPrintable(error));
+        QString url = box.redisUrl();
+        url.replace(QLatin1String("redis://"), QLatin1String("redis://:wrong-password@"));
+        const CliResult result =
+            runCli({QStringLiteral("publish"), QStringLiteral("--kafka"),
+                    QString::fromUtf8(box.kafkaBootstrap()), QStringLiteral("--redis"), url});
+        QCOMPARE(result.exitCode, 2);
+        QVERIFY2(result.err.contains("refused AUTH"), result.err.constData());
+        QVERIFY(!result.err.contains("wrong-password"));
+        QVERIFY(testing::kcatConsumeAll(box.kafkaBootstrap(), "events").isEmpty());
+    }
+
+    void kafkaFailuresAreGroupedByReason()
+    {
+        // given a sandbox and a template whose events are 2 MB
+        sandbox::Sandbox box;
+        QString error;
+        QVERIFY2(box.start(&error), qPrintable(error));
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("big.json"));
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("{\"type\":\"t\",\"payload\":{\"blob\":\"" + QByteArray(2'000'000, 'a') +
+                   "\"}}");
+        file.close();
+        const QStringList connection{QStringLiteral("publish"),
+                                     QStringLiteral("--kafka"),
+                                     QString::fromUtf8(box.kafkaBootstrap()),
+                                     QStringLiteral("--redis"),
+                                     box.redisUrl(),
+                                     QStringLiteral("--json")};
+        // when they are published, then the summary says why they failed, with the limit
+        CliResult result = runCli(connection + QStringList{QStringLiteral("--count=3"),
+                                                           QStringLiteral("--template"), path});
+        QCOMPARE(result.exitCode, 1);
+        QJsonObject summary = QJsonDocument::fromJson(result.out).object();
+        QJsonArray reasons = summary.value(QLatin1String("kafka_failures")).toArray();
+        QCOMPARE(reasons.size(), 1);
+        QJsonObject reason = reasons.first().toObject();
+        QCOMPARE(reason.value(QLatin1String("code")).toString(), QStringLiteral("EVENT_TOO_LARGE"));
+        QCOMPARE(reason.value(QLatin1String("count")).toInt(), 3);
+        QVERIFY2(reason.value(QLatin1String("text"))
+                     .toString()
+                     .contains(QLatin1String("message.max.bytes = 1000000")),
+                 result.out.constData());
+        // and a source id the channel template refuses says that
+        result = runCli(connection + QStringList{QStringLiteral("--count=4"),
+                                                 QStringLiteral("--source-id=a*b")});
+        QCOMPARE(result.exitCode, 1);
+        reason = QJsonDocument::fromJson(result.out)
+                     .object()
+                     .value(QLatin1String("kafka_failures"))
+                     .toArray()
+                     .first()
+                     .toObject();
+        QCOMPARE(reason.value(QLatin1String("code")).toString(), QStringLiteral("NO_CHANNEL"));
+        QVERIFY(reason.value(QLatin1String("example")).toString().contains(QLatin1String("glob")));
+        // and a full local queue while the cluster is slow (1 s a round trip: start-up
+        // still fits its 5 s) says it was full, and for how long
+        for (int broker = 1; broker <= 3; ++broker)
+            QVERIFY(box.kafka().setBrokerRtt(broker, 1000, &error));
+        result =
+            runCli(connection + QStringList{QStringLiteral("--count=300"), QStringLiteral("-X"),
+                                            QStringLiteral("queue.buffering.max.messages=20"),
+                                            QStringLiteral("--enqueue-timeout-ms=300")});
+        QCOMPARE(result.exitCode, 1);
+        summary = QJsonDocument::fromJson(result.out).object();
+        reasons = summary.value(QLatin1String("kafka_failures")).toArray();
+        bool queueFull = false;
+        qint64 failedInReasons = 0;
+        for (const QJsonValue &value : reasons) {
+            const QJsonObject r = value.toObject();
+            failedInReasons += r.value(QLatin1String("count")).toInteger();
+            if (r.value(QLatin1String("code")).toString() == QLatin1String("_QUEUE_FULL")) {
+                queueFull = true;
+                QVERIFY2(r.value(QLatin1String("text"))
+                             .toString()
+                             .contains(QLatin1String("stayed full for 300 ms")),
+                         result.out.constData());
+            }
+        }
+        QVERIFY2(queueFull, result.out.constData());
+        // and the outcomes add up: acked + possibly persisted + failed = requested, every
+        // reason counted once
+        const qint64 acked = summary.value(QLatin1String("kafka_acked")).toInteger();
+        const qint64 possibly =
+            summary.value(QLatin1String("kafka_possibly_persisted")).toInteger();
+        const qint64 failed = summary.value(QLatin1String("kafka_failed")).toInteger();
+        QCOMPARE(acked + possibly + failed, 300);
+        QCOMPARE(failedInReasons, possibly + failed);
+        QCOMPARE(summary.value(QLatin1String("kafka_ack_latency"))
+                     .toObject()
+                     .value(QLatin1String("count"))
+                     .toInteger(),
+                 acked);
+    }
+
+    void aPeerThatIsNotKafkaIsNamed_data()
+    {
+        QTest::addColumn<QByteArray>("greeting");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("silent") << QByteArray() << "did not answer a Kafka request";
+        QTest::newRow("talks") << QByteArray("HTTP/1.1 400 Bad Request\r\n\r\n")
+                               << "did not answer like a Kafka broker (it sent \"HTTP/1.1 400";
+    }
+    void aPeerThatIsNotKafkaIsNamed()
+    {
+        QFETCH(QByteArray, greeting);
+        QFETCH(QString, message);
+        // given a port of a server that is not Kafka (silent, or answering in its own
+        // protocol), served by this test's event loop
+        QTcpServer server;
+        QVERIFY(server.listen(QHostAddress::LocalHost));
+        QList<QTcpSocket *> clients;
+        connect(&server, &QTcpServer::newConnection, this, [&] {
+            while (QTcpSocket *client = server.nextPendingConnection()) {
+                clients.append(client);
+                connect(client, &QTcpSocket::readyRead, client, [client, greeting] {
+                    client->readAll();
+                    if (!greeting.isEmpty())
+                        client->write(greeting);
+                });
+            }
+        });
+        QProcess publish;
+        publish.start(cliPath(),
+                      {QStringLiteral("publish"), QStringLiteral("--kafka"),
+                       QStringLiteral("127.0.0.1:%1").arg(server.serverPort()),
+                       QStringLiteral("--redis"), QStringLiteral("redis://127.0.0.1:1")});
+        // when publish gives up on it, then the error names the port and what it did
+        QVERIFY(QTest::qWaitFor([&] { return publish.state() == QProcess::NotRunning; }, 30'000));
+        QCOMPARE(publish.exitCode(), 2);
+        const QByteArray err = publish.readAllStandardError();
+        QVERIFY2(QString::fromUtf8(err).contains(message), err.constData());
+        QVERIFY2(err.contains(QByteArray::number(server.serverPort())), err.constData());
+        qDeleteAll(clients);
     }
 
     void tailRedisPrintsOneJsonObjectPerLine()
@@ -287,7 +426,7 @@ private slots:
         QTest::newRow("missing template file")
             << QStringList{QStringLiteral("publish"), kafka, redis,
                            QStringLiteral("--template=/nonexistent.json")}
-            << "cannot read template";
+            << "cannot use the template: /nonexistent.json: cannot open";
         QTest::newRow("tail what") << QStringList{QStringLiteral("tail"), QStringLiteral("mysql")}
                                    << "tail takes 'redis' or 'kafka'";
         QTest::newRow("tail malformed pattern")

@@ -267,14 +267,54 @@ private slots:
         QCOMPARE(active.patternSubscriptions, 1);
     }
 
-    void wrongAddressIsAStartError()
+    void unreachableAtStartIsAnOutageUntilRedisComes()
     {
-        RedisConnection::Options options;
-        options.url.port = 1;
+        // given a port where no Redis runs yet
+        sandbox::RedisServerProcess later;
+        QString error;
+        QVERIFY2(later.start(&error), qPrintable(error));
+        const RedisConnection::Options options = optionsFor(later);
+        later.stop();
         RedisMonitor monitor({options});
+        QVERIFY(monitor.subscribe("events:*", true));
         QSignalSpy failed(&monitor, &RedisMonitor::startFailed);
+        QSignalSpy started(&monitor, &RedisMonitor::outageStarted);
+        QSignalSpy ended(&monitor, &RedisMonitor::outageEnded);
+        QSignalSpy subscribed(&monitor, &RedisMonitor::subscribed);
+        // when the monitor starts, then the unreachable Redis is an outage, not an error
+        monitor.start();
+        QVERIFY(started.wait(5000));
+        const auto outage = started.first().first().value<redis::SubscriptionOutage>();
+        QVERIFY(outage.beforeFirstSubscription);
+        QVERIFY2(outage.cause.contains(QLatin1String("could not be reached")),
+                 qPrintable(outage.cause));
+        // and when Redis comes on that port, the outage ends and the pattern is watched
+        QVERIFY2(later.restart(&error), qPrintable(error));
+        QVERIFY(subscribed.wait(10'000));
+        QCOMPARE(ended.size(), 1);
+        QCOMPARE(started.size(), 1); // one outage, however many attempts failed
+        QVERIFY(failed.isEmpty());
+        Client client(later);
+        QSignalSpy batches(&monitor, &RedisMonitor::messages);
+        client.publishMany("events:a:b", 3);
+        QTRY_COMPARE_WITH_TIMEOUT(monitor.receivedMessages(), 3, 5000);
+    }
+
+    void wrongPasswordIsAStartError()
+    {
+        // given a Redis that wants a password we do not give
+        sandbox::RedisServerProcess guarded({QStringLiteral("s3cret"), {}, 5000});
+        QString error;
+        QVERIFY2(guarded.start(&error), qPrintable(error));
+        RedisMonitor monitor({optionsFor(guarded)});
+        QSignalSpy failed(&monitor, &RedisMonitor::startFailed);
+        QSignalSpy outages(&monitor, &RedisMonitor::outageStarted);
+        // when the monitor starts, then it fails at once: retrying cannot fix that
         monitor.start();
         QVERIFY(failed.wait(5000));
+        QVERIFY2(failed.first().first().toString().contains(QLatin1String("password")),
+                 qPrintable(failed.first().first().toString()));
+        QVERIFY(outages.isEmpty());
     }
 
 private:

@@ -371,7 +371,7 @@ private slots:
         QTest::newRow("missing report")
             << QStringList{QStringLiteral("--report"),
                            m_files.filePath(QStringLiteral("nowhere.json"))}
-            << "cannot read";
+            << "cannot open";
         QTest::newRow("both --from and --report")
             << QStringList{QStringLiteral("--from"), QStringLiteral("0"),
                            QStringLiteral("--report"), plain}

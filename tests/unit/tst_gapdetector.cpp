@@ -66,7 +66,7 @@ GapDetector::Config config()
     return c;
 }
 
-// DESIGN.md's invariant, checked after finish().
+// docs/design.md's invariant, checked after finish().
 void verifyInvariant(const GapCounts &c)
 {
     QCOMPARE(c.matched + c.missing + c.wrongChannel + c.unobserved, c.kafkaEvents);

@@ -106,7 +106,7 @@ private slots:
         const QJsonDocument doc = QJsonDocument::fromJson(json, &error);
         QVERIFY2(doc.isObject(), qPrintable(error.errorString()));
         const QJsonObject root = doc.object();
-        // then every DESIGN.md field is there with its type
+        // then every docs/design.md field is there with its type
         QCOMPARE(root.value(QLatin1String("format")).toString(),
                  QLatin1String("dualscope-check-report/1"));
         const QJsonObject counts = root.value(QLatin1String("counts")).toObject();

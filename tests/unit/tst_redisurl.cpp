@@ -17,6 +17,9 @@ private Q_SLOTS:
     void displayStringHidesPassword_data();
     void displayStringHidesPassword();
     void displayStringRoundTrips();
+    void errorsNeverShowThePassword_data();
+    void errorsNeverShowThePassword();
+    void passwordsWithUrlCharactersParse();
 };
 
 void TestRedisUrl::parsesGoodUrls_data()
@@ -92,7 +95,9 @@ void TestRedisUrl::rejectsBadUrls_data()
     QTest::newRow("no scheme") << QStringLiteral("localhost:6379") << QStringLiteral("redis://");
     QTest::newRow("bad scheme") << QStringLiteral("http://localhost") << QStringLiteral("scheme");
     QTest::newRow("port not a number")
-        << QStringLiteral("redis://h:abc") << QStringLiteral("port \"abc\"");
+        << QStringLiteral("redis://u:p@h:abc") << QStringLiteral("port \"abc\"");
+    QTest::newRow("port not a number, no userinfo: maybe a password, not quoted")
+        << QStringLiteral("redis://h:abc") << QStringLiteral("redis://h:***\": the port is not");
     QTest::newRow("port zero") << QStringLiteral("redis://h:0") << QStringLiteral("port");
     QTest::newRow("port too big") << QStringLiteral("redis://h:65536") << QStringLiteral("port");
     QTest::newRow("port signed") << QStringLiteral("redis://h:+5") << QStringLiteral("port");
@@ -160,6 +165,79 @@ void TestRedisUrl::displayStringRoundTrips()
     const auto again = RedisUrl::parse(noPassword.toDisplayString());
     QVERIFY(again);
     QVERIFY(*again == noPassword);
+}
+
+// A password that no error text contains by chance, even in pieces of four.
+const QString kSecret = QStringLiteral("Qz7Wk9Vx");
+
+void TestRedisUrl::errorsNeverShowThePassword_data()
+{
+    QTest::addColumn<QString>("text");
+    // {P} stands for the password: the malformed shapes a hurried user types.
+    const char *shapes[] = {
+        "redis://alice:{P}@127.0.0.1:notaport",
+        "redis://alice:{P}@127.0.0.1:99999",
+        "redis://alice:{P}@127.0.0.1:6379/abc",
+        "redis://alice:{P}@:6379",
+        "redis://alice:{P}@",
+        "redis://alice:{P}@[::1:6379",
+        "redis://alice:{P}@[::1]x",
+        "redis://alice:{P}@h:1:2",
+        "redis://alice:{P}@h?db=1",
+        "redis://alice:{P}@h#x",
+        "redis://alice:{P}@h o/0",
+        "redis://alice:{P}",
+        "redis://alice:{P}/x",
+        "redis://alice:{P}:6379",
+        "redis://:{P}",
+        "redis://[::1]:{P}",
+        "redis://{P}@h:0",
+        "http://alice:{P}@h",
+        "alice:{P}@h:6379",
+        "redis:/alice:{P}@h",
+        "redis://alice:p@ss:{P}%40@host:x",
+        "redis://alice:{P}@@",
+        "rediss://alice:{P}@h:6379/-1",
+        "  redis://alice:{P}@h:+1  ",
+        "redis://alice:{P}:@h:65536/2",
+        "redis://alice:{P}@h:6379/9999999999999",
+    };
+    for (const char *shape : shapes) {
+        const QString text = QString::fromLatin1(shape).replace(QLatin1String("{P}"), kSecret);
+        QTest::newRow(shape) << text;
+    }
+}
+
+void TestRedisUrl::errorsNeverShowThePassword()
+{
+    QFETCH(QString, text);
+    // When a malformed URL with a password is parsed
+    QString error;
+    const auto url = RedisUrl::parse(text, &error);
+    // Then it is refused with a message that holds no piece of the password
+    QVERIFY2(!url, qPrintable(QStringLiteral("parsed: ") + text));
+    QVERIFY(!error.isEmpty());
+    for (qsizetype from = 0; from + 4 <= kSecret.size(); ++from)
+        QVERIFY2(!error.contains(kSecret.mid(from, 4)), qPrintable(error));
+    // and it still shows the URL, masked, so the user sees which one is wrong
+    QVERIFY2(error.contains(QLatin1String("***")), qPrintable(error));
+}
+
+void TestRedisUrl::passwordsWithUrlCharactersParse()
+{
+    // Given passwords with unencoded '/', '@' and ':', when parsed, then the userinfo
+    // ends at the last '@' and nothing of it is read as a port or a database
+    const auto slash = RedisUrl::parse(QStringLiteral("redis://alice:TopSecret/x@127.0.0.1:6379"));
+    QVERIFY(slash);
+    QCOMPARE(slash->password, QStringLiteral("TopSecret/x"));
+    QCOMPARE(slash->host, QStringLiteral("127.0.0.1"));
+    QCOMPARE(int(slash->port), 6379);
+    const auto mixed = RedisUrl::parse(QStringLiteral("redis://alice:p@ss:w/rd%40@host"));
+    QVERIFY(mixed);
+    QCOMPARE(mixed->user, QStringLiteral("alice"));
+    QCOMPARE(mixed->password, QStringLiteral("p@ss:w/rd@"));
+    QCOMPARE(mixed->host, QStringLiteral("host"));
+    QCOMPARE(mixed->toDisplayString(), QStringLiteral("redis://alice:***@host:6379"));
 }
 
 QTEST_APPLESS_MAIN(TestRedisUrl)

@@ -2,6 +2,7 @@
 #include "compose/firepanel.h"
 
 #include "generate/eventtemplate.h"
+#include "publish/failuretally.h"
 
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -372,7 +373,20 @@ void FirePanel::setCounters(const publish::PublisherStats &stats)
 {
     const QLocale locale;
     m_kafkaAcked->setText(locale.toString(stats.kafkaAcked));
-    m_kafkaFailed->setText(locale.toString(stats.kafkaFailed));
+    // Failed and possibly persisted together: neither is acknowledged. The tooltip
+    // tells them apart and says why, as the CLI's summary does.
+    m_kafkaFailed->setText(locale.toString(stats.kafkaFailed + stats.kafkaPossiblyPersisted));
+    QStringList reasons;
+    for (const publish::KafkaFailureReason &reason : stats.kafkaFailureReasons)
+        reasons.append(publish::describeReason(reason));
+    m_kafkaFailed->setToolTip(
+        reasons.isEmpty()
+            ? tr("Events Kafka did not acknowledge")
+            : tr("%1 not persisted, %2 possibly persisted (sent, no acknowledgement):\n%3")
+                  .arg(locale.toString(stats.kafkaFailed),
+                       locale.toString(stats.kafkaPossiblyPersisted),
+                       reasons.join(QLatin1Char('\n'))));
+    m_lastFailureReasons = reasons;
     m_redisSent->setText(locale.toString(stats.redisSent));
     m_redisSkipped->setText(locale.toString(stats.redisSkipped));
     m_redisFailed->setText(locale.toString(stats.redisFailed));
@@ -382,7 +396,7 @@ void FirePanel::setProgress(const publish::PublisherStats &stats, qint64 generat
                             qint64 requested)
 {
     setCounters(stats);
-    const qint64 done = stats.kafkaAcked + stats.kafkaFailed;
+    const qint64 done = stats.kafkaAcked + stats.kafkaPossiblyPersisted + stats.kafkaFailed;
     m_progress->setValue(requested > 0 ? static_cast<int>(std::min<qint64>(done, requested) *
                                                           kProgressSteps / requested)
                                        : 0);
@@ -405,7 +419,8 @@ void FirePanel::setProgress(const publish::PublisherStats &stats, qint64 generat
 void FirePanel::setFinished(const publish::RunSummary &summary)
 {
     setCounters(summary.stats);
-    const qint64 done = summary.stats.kafkaAcked + summary.stats.kafkaFailed;
+    const qint64 done =
+        summary.stats.kafkaAcked + summary.stats.kafkaPossiblyPersisted + summary.stats.kafkaFailed;
     // The whole run's average, the figure a user compares with the rate asked for.
     const double perSecond =
         summary.elapsedSeconds > 0 ? static_cast<double>(done) / summary.elapsedSeconds : 0;
@@ -415,11 +430,20 @@ void FirePanel::setFinished(const publish::RunSummary &summary)
     m_progress->setFormat(
         tr("%1 generated, %2 done")
             .arg(QLocale().toString(summary.generated), QLocale().toString(done)));
-    const QString text = (summary.stoppedEarly ? tr("Stopped after %1 events in %2 s.")
-                                               : tr("Done: %1 events in %2 s."))
-                             .arg(QLocale().toString(summary.generated),
-                                  QLocale().toString(summary.elapsedSeconds, 'f', 2));
-    setRunMessage(text, summary.stats.kafkaFailed > 0 || summary.stats.redisFailed > 0);
+    QString text = (summary.stoppedEarly ? tr("Stopped after %1 events in %2 s.")
+                                         : tr("Done: %1 events in %2 s."))
+                       .arg(QLocale().toString(summary.generated),
+                            QLocale().toString(summary.elapsedSeconds, 'f', 2));
+    // The most frequent reasons; the counter's tooltip holds them all.
+    constexpr qsizetype kReasonsShown = 3;
+    if (!m_lastFailureReasons.isEmpty())
+        text += QLatin1Char(' ') +
+                tr("Kafka failures: %1")
+                    .arg(m_lastFailureReasons.mid(0, kReasonsShown).join(QLatin1String("; ")));
+    const bool anyFailed = summary.stats.kafkaFailed > 0 ||
+                           summary.stats.kafkaPossiblyPersisted > 0 ||
+                           summary.stats.redisFailed > 0;
+    setRunMessage(text, anyFailed);
     setRunning(false);
 }
 

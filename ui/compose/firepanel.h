@@ -105,6 +105,7 @@ private:
     QProgressBar *m_progress = nullptr;
     QLabel *m_kafkaAcked = nullptr;
     QLabel *m_kafkaFailed = nullptr;
+    QStringList m_lastFailureReasons; // described, the most frequent first
     QLabel *m_redisSent = nullptr;
     QLabel *m_redisSkipped = nullptr;
     QLabel *m_redisFailed = nullptr;

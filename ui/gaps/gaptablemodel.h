@@ -32,7 +32,7 @@ public:
     };
     enum Role {
         KindRole = Qt::UserRole + 1, // int(gap::GapKind)
-        KindNameRole,                // QString, the DESIGN.md name
+        KindNameRole,                // QString, the docs/design.md name
     };
 
     // A run with a broken publisher can report a gap per event; the table keeps the
