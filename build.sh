@@ -5,6 +5,8 @@
 #                     the sandbox; on a machine without a display, the CLI sandbox)
 #   ./build.sh test   install what is missing, build, run every test
 #   ./build.sh sanitize   the core tests again under ASan + UBSan
+#   ./build.sh fuzz [SECONDS]   each libFuzzer target for SECONDS (default 60), clang
+#                     with ASan + UBSan; DUALSCOPE_FUZZ_RUNS=N stops each at N runs
 #   ./build.sh deps | build
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -17,6 +19,8 @@ PACKAGES=(
     librdkafka-dev libhiredis-dev rapidjson-dev
     redis-server redis-tools kcat openssl
 )
+# Only for ./build.sh fuzz: clang and its libFuzzer and sanitizer runtimes.
+FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 BUILD_DIR=${DUALSCOPE_BUILD_DIR:-build}
 JOBS=${DUALSCOPE_JOBS:-2}
 
@@ -125,8 +129,36 @@ sanitize)
     count_test_functions build-asan
     exit "$status"
     ;;
+fuzz)
+    seconds=${2:-60}
+    install_deps
+    install_packages "${FUZZ_PACKAGES[@]}"
+    cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+        -DDUALSCOPE_FUZZ=ON -DDUALSCOPE_WERROR=ON >/dev/null
+    cmake --build build-fuzz -j "$JOBS"
+    status=0
+    for binary in build-fuzz/fuzz/fuzz_*; do
+        target=${binary##*/fuzz_}
+        # New inputs go to the build tree's corpus; the seeds in tests/ stay as committed.
+        mkdir -p "build-fuzz/corpus/$target" build-fuzz/crashes
+        log "fuzzing $target for ${seconds} s"
+        fuzz_log=build-fuzz/$target.log
+        ASAN_OPTIONS=detect_leaks=1 "$binary" -max_total_time="$seconds" -print_final_stats=1 \
+            ${DUALSCOPE_FUZZ_RUNS:+-runs=$DUALSCOPE_FUZZ_RUNS} -rss_limit_mb=2048 \
+            -artifact_prefix="build-fuzz/crashes/$target-" \
+            "build-fuzz/corpus/$target" "tests/fuzz/corpus/$target" >"$fuzz_log" 2>&1 || {
+            status=1
+            log "$target FAILED: see $fuzz_log; the input is in build-fuzz/crashes/ (add it to tests/fuzz/corpus/$target/ as a regression)"
+            tail -30 "$fuzz_log" >&2
+        }
+        awk -v t="$target" '/stat::number_of_executed_units/ { runs = $2 }
+            / DONE | cov: / { for (i = 1; i <= NF; i++) if ($i == "cov:") cov = $(i + 1) }
+            END { printf "%s: %d executions, coverage %d edges\n", t, runs, cov }' "$fuzz_log"
+    done
+    exit "$status"
+    ;;
 *)
-    echo "usage: $0 run | test | sanitize | build | deps" >&2
+    echo "usage: $0 run | test | sanitize | fuzz [SECONDS] | build | deps" >&2
     exit 2
     ;;
 esac

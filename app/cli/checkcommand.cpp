@@ -14,6 +14,7 @@
 #include <QSaveFile>
 #include <QTextStream>
 #include <QThread>
+#include <unistd.h>
 
 namespace dualscope::cli {
 
@@ -69,9 +70,24 @@ void printSummary(const check::CheckResult &result)
         << ", wrong_channel " << c.wrongChannel << ", duplicate " << c.duplicate << ", late "
         << c.late << ", oversized " << c.oversized << ", unparseable " << c.unparseable
         << ", unobserved " << c.unobserved << Qt::endl;
+    if (c.keySpread > 0 || c.reordered > 0)
+        out << "order (informational): key_spread " << c.keySpread << ", reordered "
+            << c.reordered << Qt::endl;
     out << "latency p50 " << result.latency.percentile(50) / 1000.0 << " ms, p99 "
         << result.latency.percentile(99) / 1000.0 << " ms, max " << result.latency.max() / 1000.0
         << " ms" << Qt::endl;
+    const gap::LatencySummary &lag = result.window.checkerLagMs;
+    out << "checker lag (its own, not the system's) p50 " << lag.p50 << " ms, p99 " << lag.p99
+        << " ms, max " << lag.max << " ms; kafka tail lag max " << result.window.kafkaTailLagMs.max
+        << " ms" << Qt::endl;
+    if (c.revised > 0)
+        out << "verdicts revised by late notifications: " << c.revised << Qt::endl;
+    if (c.outsideWindowRecords > 0 || c.outsideWindowNotifications > 0)
+        out << "outside the window (not judged): " << c.outsideWindowRecords << " records, "
+            << c.outsideWindowNotifications << " notifications" << Qt::endl;
+    if (c.unjudgedNotifications > 0)
+        out << "notifications not judged (the Kafka tail did not get far enough): "
+            << c.unjudgedNotifications << Qt::endl;
     if (!result.window.outages.isEmpty())
         out << "redis subscription outages: " << result.window.outages.size() << Qt::endl;
     if (result.gapsNotListed > 0)
@@ -181,6 +197,22 @@ int runCheckCommand(const QStringList &arguments)
     QCoreApplication *app = QCoreApplication::instance();
     QObject::connect(session, &check::CheckSession::ready, app,
                      [] { QTextStream(stdout) << "READY" << Qt::endl; });
+    // On a terminal, a progress line once a second: counts and the checker's own lag.
+    const bool progressOnTerminal = ::isatty(STDERR_FILENO);
+    bool progressShown = false;
+    gap::GapCounts lastCounts;
+    QObject::connect(session, &check::CheckSession::progress, app,
+                     [&lastCounts](const gap::GapCounts &counts) { lastCounts = counts; });
+    QObject::connect(session, &check::CheckSession::lagChanged, app,
+                     [&](qint64 redisLagMs, qint64 kafkaLagMs) {
+                         if (!progressOnTerminal)
+                             return;
+                         progressShown = true;
+                         QTextStream(stderr)
+                             << "\rmatched " << lastCounts.matched << ", gaps "
+                             << lastCounts.gapTotal() << "; checker lag: redis " << redisLagMs
+                             << " ms, kafka " << kafkaLagMs << " ms   " << Qt::flush;
+                     });
     QObject::connect(session, &check::CheckSession::warning, app, [](const QString &message) {
         printError(QStringLiteral("warning: ") + message);
     });
@@ -190,6 +222,8 @@ int runCheckCommand(const QStringList &arguments)
     });
     QObject::connect(session, &check::CheckSession::finished, app,
                      [&](const check::CheckResult &result) {
+                         if (progressShown)
+                             QTextStream(stderr) << "\n" << Qt::flush;
                          printSummary(result);
                          QString writeError;
                          if (!reportPath.isEmpty() &&

@@ -97,6 +97,9 @@ int main(int argc, char *argv[])
         connection.kafkaProperties = profile.kafkaProperties();
         connection.topic = profile.topic;
         connection.redisUrl = profile.redisUrlWithCredentials();
+        connection.redisTlsCaFile = profile.redisTlsCaFile;
+        connection.redisTlsCertFile = profile.redisTlsCertFile;
+        connection.redisTlsKeyFile = profile.redisTlsKeyFile;
         return connection;
     };
     QObject::connect(&window, &dualscope::ui::MainWindow::connectionsRequested, &window, [&] {

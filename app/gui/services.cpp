@@ -126,7 +126,7 @@ void Services::start(const ConnectionSettings &settings)
 void Services::startWatchers()
 {
     QString error;
-    const std::optional<redis::RedisUrl> url = redis::RedisUrl::parse(m_settings.redisUrl, &error);
+    const std::optional<redis::RedisUrl> url = redisTarget(&error);
     if (!url) {
         emit failed(error);
         return;
@@ -244,7 +244,7 @@ void Services::fire(const ui::FireRequest &request)
     config.kafkaBootstrap = m_settings.kafkaBootstrap;
     config.kafkaProperties = m_settings.kafkaProperties;
     config.topic = m_settings.topic;
-    config.redisUrl = *redis::RedisUrl::parse(m_settings.redisUrl, &error);
+    config.redisUrl = *redisTarget(&error);
     config.ordering = request.ordering;
     if (!m_publisherThread)
         m_publisherThread = startThread(this, "publisher");
@@ -299,7 +299,7 @@ void Services::replayMissing(const QList<gap::Gap> &missing)
     publish::ReplayConfig config;
     config.kafkaBootstrap = m_settings.kafkaBootstrap;
     config.kafkaProperties = m_settings.kafkaProperties;
-    config.redisUrl = *redis::RedisUrl::parse(m_settings.redisUrl, &error);
+    config.redisUrl = *redisTarget(&error);
     QList<publish::ReplayTarget> targets;
     for (const gap::Gap &gap : missing)
         targets.append({m_settings.topic, gap.partition, gap.offset, gap.id});
@@ -391,6 +391,19 @@ void Services::setRoundTripTime(int milliseconds)
         else
             qInfo("sandbox fault: broker round-trip time %d ms", milliseconds);
     });
+}
+
+std::optional<redis::RedisUrl> Services::redisTarget(QString *error) const
+{
+    std::optional<redis::RedisUrl> url = redis::RedisUrl::parse(m_settings.redisUrl, error);
+    if (!url)
+        return std::nullopt;
+    url->tlsCaFile = m_settings.redisTlsCaFile;
+    url->tlsCertFile = m_settings.redisTlsCertFile;
+    url->tlsKeyFile = m_settings.redisTlsKeyFile;
+    if (!redis::checkTlsFiles(*url, error))
+        return std::nullopt;
+    return url;
 }
 
 QString Services::redisServerVersion() const

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "kafka/kafkaconfig.h"
+#include "redis/redisurl.h"
 
 #include <QObject>
 #include <QPointer>
@@ -42,6 +43,10 @@ struct ConnectionSettings
     kafka::Properties kafkaProperties;
     QByteArray topic = "events";
     QString redisUrl;
+    // rediss:// only: PEM files beside the URL.
+    QString redisTlsCaFile;
+    QString redisTlsCertFile;
+    QString redisTlsKeyFile;
     QList<QByteArray> patterns{QByteArrayLiteral("events:*")};
 };
 
@@ -83,6 +88,8 @@ private:
     void replayMissing(const QList<gap::Gap> &missing);
     void wireFaults();
     QString redisServerVersion() const;
+    // The settings' Redis URL parsed, with its TLS files; nullopt and *error if not.
+    std::optional<redis::RedisUrl> redisTarget(QString *error) const;
 
     ui::MainWindow *m_window;
     ConnectionSettings m_settings;

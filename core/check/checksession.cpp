@@ -58,6 +58,8 @@ void CheckSession::start()
     redis::RedisMonitor::Options monitorOptions;
     monitorOptions.connection.url = m_config.redisUrl;
     monitorOptions.connection.connectTimeoutMs = m_config.connectTimeoutMs;
+    // The checker needs the messages and the PING clock, not per-channel counters.
+    monitorOptions.trackChannelStats = false;
     m_redisThread = new QThread(this);
     m_redisThread->setObjectName(QStringLiteral("check-redis"));
     m_monitor = new redis::RedisMonitor(monitorOptions);
@@ -103,7 +105,7 @@ void CheckSession::start()
     m_tail->moveToThread(m_kafkaThread);
     connect(m_kafkaThread, &QThread::finished, m_tail, &QObject::deleteLater);
     connect(m_tail, &kafka::KafkaTail::records, this, &CheckSession::onRecords);
-    connect(m_tail, &kafka::KafkaTail::caughtUp, this, &CheckSession::onCaughtUp);
+    connect(m_tail, &kafka::KafkaTail::readUpTo, this, &CheckSession::onKafkaReadUpTo);
     connect(m_tail, &kafka::KafkaTail::errorOccurred, this, [this](const QString &why) {
         if (!m_positioned)
             fail(QStringLiteral("Kafka: ") + why);
@@ -163,13 +165,10 @@ void CheckSession::onRecords(const QList<kafka::KafkaRecord> &records)
     if (m_done || !m_detector)
         return;
     m_sinceActivity.restart();
-    for (const kafka::KafkaRecord &record : records) {
-        // After the window closed, records stamped later belong to the next window.
-        if (m_windowEndMs >= 0 && record.timestampMs > m_windowEndMs)
-            continue;
+    // After the window closed, the detector keeps records stamped later outside it.
+    for (const kafka::KafkaRecord &record : records)
         m_detector->addKafka(gap::KafkaObservation{record.partition, record.offset,
                                                    record.timestampMs, record.key, record.value});
-    }
 }
 
 void CheckSession::onMessages(const QList<redis::PubSubMessage> &messages)
@@ -179,7 +178,8 @@ void CheckSession::onMessages(const QList<redis::PubSubMessage> &messages)
     m_sinceActivity.restart();
     for (const redis::PubSubMessage &message : messages)
         m_detector->addRedis(gap::RedisObservation{message.channel, message.pattern,
-                                                   message.payload, message.receivedMs});
+                                                   message.payload, message.receivedMs,
+                                                   message.deliveredMs});
 }
 
 void CheckSession::onOutageStarted(const redis::SubscriptionOutage &outage)
@@ -204,13 +204,26 @@ void CheckSession::onOutageEnded(const redis::SubscriptionOutage &outage)
         m_detector->redisSubscriptionUp(outage.endMs);
 }
 
-void CheckSession::onCaughtUp(bool caughtUp)
+void CheckSession::onKafkaReadUpTo(qint64 wallMs)
 {
-    m_kafkaCaughtUp = caughtUp;
-    // Stamped with the Redis clock, which is behind or at the tail's moment: events
-    // reach this thread in the order they happened, so no earlier moment is claimed.
+    // The tail's records up to this moment came before this signal (one thread, in order).
+    m_kafkaClockMs = std::max(m_kafkaClockMs, wallMs);
     if (m_detector)
-        m_detector->setKafkaCaughtUp(m_redisClockMs, caughtUp);
+        m_detector->setKafkaReadUpTo(m_kafkaClockMs);
+}
+
+void CheckSession::sampleLag()
+{
+    // How far behind real time each stream is read: the checker's own lag, never
+    // the system's latency.
+    const qint64 now = nowMs();
+    if (m_redisClockMs > 0)
+        m_redisLag.record(std::max<qint64>(0, now - m_redisClockMs) * 1000);
+    if (m_kafkaClockMs > 0)
+        m_kafkaLag.record(std::max<qint64>(0, now - m_kafkaClockMs) * 1000);
+    if (m_ticks % (1000 / kTickMs) == 0)
+        emit lagChanged(m_redisClockMs > 0 ? now - m_redisClockMs : -1,
+                        m_kafkaClockMs > 0 ? now - m_kafkaClockMs : -1);
 }
 
 void CheckSession::tick()
@@ -225,6 +238,7 @@ void CheckSession::tick()
         emit latencySnapshot(m_detector->latency());
     if (!m_windowOpen)
         return;
+    sampleLag();
     if (m_windowEndMs < 0) {
         const bool durationOver =
             m_config.durationMs > 0 && m_sinceStart.elapsed() >= m_config.durationMs;
@@ -234,13 +248,15 @@ void CheckSession::tick()
             endWindow();
         return;
     }
-    // The window is closed: give the last notifications the grace window (on the
-    // Redis clock: what the monitor delivered, which this thread may still be
-    // working through), and the Kafka tail a bounded time to reach the end.
+    // The window is closed: every notification taken must be judged. Done once both
+    // clocks passed the end plus the grace window: the Redis subscription read to
+    // there (the events' last notifications came), and Kafka read to what was
+    // appended by then (a notification's record, even in parallel ordering). The
+    // wait is bounded: what a lagging checker could not reach is not judged.
+    const qint64 due = m_windowEndMs + m_config.detector.graceMs;
     const qint64 sinceEnd = m_sinceStart.elapsed() - m_windowEndMonoMs;
-    const bool graceOver = m_redisClockMs - m_windowEndMs >= m_config.detector.graceMs;
     const bool allowanceOver = sinceEnd >= m_config.detector.graceMs + kCatchUpAllowanceMs;
-    if ((graceOver && m_kafkaCaughtUp) || allowanceOver)
+    if ((m_redisClockMs >= due && m_kafkaClockMs >= due) || allowanceOver)
         finish();
 }
 
@@ -259,6 +275,7 @@ void CheckSession::stop()
 void CheckSession::endWindow()
 {
     m_windowEndMs = nowMs();
+    m_detector->closeWindow(m_windowEndMs);
     m_windowEndMonoMs = m_sinceStart.elapsed();
     qCInfo(lcCheck) << "window closed; waiting" << m_config.detector.graceMs
                     << "ms for the last notifications";
@@ -266,17 +283,45 @@ void CheckSession::endWindow()
 
 void CheckSession::collectGaps()
 {
-    QList<gap::Gap> gaps = m_detector->takeGaps();
+    const QList<gap::Gap> gaps = m_detector->takeGaps();
     if (gaps.isEmpty())
         return;
-    const qsizetype room = m_config.maxReportedGaps - m_gaps.size();
-    if (gaps.size() > room) {
-        m_gapsNotListed += gaps.size() - std::max<qsizetype>(room, 0);
-        gaps.resize(std::max<qsizetype>(room, 0));
+    QList<gap::Gap> listed;
+    for (const gap::Gap &gap : gaps) {
+        if (gap.revises) {
+            // A revised verdict replaces its row: the report holds the final verdicts.
+            const auto original = m_silentGapRows.constFind(gap.id);
+            if (original != m_silentGapRows.cend()) {
+                const qsizetype row = *original;
+                m_silentGapRows.erase(original);
+                if (gap.kind == gap::GapKind::Matched) {
+                    m_gaps.removeAt(row);
+                    for (qsizetype &later : m_silentGapRows) {
+                        if (later > row)
+                            --later;
+                    }
+                } else {
+                    m_gaps[row] = gap;
+                }
+                listed.append(gap);
+                continue;
+            }
+            if (gap.kind == gap::GapKind::Matched) {
+                listed.append(gap); // its original was not listed: nothing to remove
+                continue;
+            }
+        }
+        if (m_gaps.size() >= m_config.maxReportedGaps) {
+            ++m_gapsNotListed;
+            continue;
+        }
+        if (gap.kind == gap::GapKind::Missing || gap.kind == gap::GapKind::Unobserved)
+            m_silentGapRows.insert(gap.id, m_gaps.size());
+        m_gaps.append(gap);
+        listed.append(gap);
     }
-    m_gaps += gaps;
-    if (!gaps.isEmpty())
-        emit gapsFound(gaps);
+    if (!listed.isEmpty())
+        emit gapsFound(listed);
 }
 
 void CheckSession::finish()
@@ -288,7 +333,7 @@ void CheckSession::finish()
                  .arg(m_redisUnreachableCause));
         return;
     }
-    m_detector->finish(std::max(m_redisClockMs, m_windowEndMs));
+    m_detector->finishAt(m_redisClockMs, m_kafkaClockMs);
     collectGaps();
     m_done = true;
     m_tick->stop();
@@ -301,6 +346,8 @@ void CheckSession::finish()
     result.window.topic = m_config.topic;
     result.window.patterns = m_config.patterns;
     result.window.outages = m_detector->outages();
+    result.window.checkerLagMs = gap::LatencySummary::of(m_redisLag);
+    result.window.kafkaTailLagMs = gap::LatencySummary::of(m_kafkaLag);
     // The peers live on their own threads: ask there, before they stop and go.
     QList<kafka::TailPosition> positions;
     QMetaObject::invokeMethod(

@@ -91,6 +91,9 @@ signals:
     void progress(const dualscope::gap::GapCounts &counts);
     // About once a second: the latency distribution of the matches so far.
     void latencySnapshot(const dualscope::metrics::LatencyHistogram &latency);
+    // About once a second: how far behind real time the checker reads its Redis
+    // subscription and the Kafka topic, in ms (-1: not known yet).
+    void lagChanged(qint64 redisLagMs, qint64 kafkaLagMs);
     void finished(const dualscope::check::CheckResult &result);
     void failed(const QString &error);
 
@@ -99,7 +102,8 @@ private:
     void onMessages(const QList<redis::PubSubMessage> &messages);
     void onOutageStarted(const redis::SubscriptionOutage &outage);
     void onOutageEnded(const redis::SubscriptionOutage &outage);
-    void onCaughtUp(bool caughtUp);
+    void onKafkaReadUpTo(qint64 wallMs);
+    void sampleLag();
     void tick();
     void endWindow();
     void finish();
@@ -126,16 +130,23 @@ private:
     bool m_windowOpen = false;
     bool m_redisUnreachableAtStart = false;
     QString m_redisUnreachableCause;
-    bool m_kafkaCaughtUp = false;
+
     bool m_done = false;
     // The detector's clock: the Redis monitor's deliveredUpTo(). Judging "missing"
     // against our own clock would be wrong whenever this thread lags behind the
     // monitor's batches.
     qint64 m_redisClockMs = 0;
+    // The tail's clock: every record appended before it has been handed over.
+    qint64 m_kafkaClockMs = 0;
+    metrics::LatencyHistogram m_redisLag; // microseconds, sampled every tick
+    metrics::LatencyHistogram m_kafkaLag;
     qint64 m_windowStartMs = 0;
     qint64 m_windowEndMs = -1; // -1 while the window is open
     qint64 m_windowEndMonoMs = -1;
     QList<gap::Gap> m_gaps;
+    // Rows of m_gaps holding a missing or unobserved verdict, by id: a revision
+    // replaces its row.
+    QHash<QByteArray, qsizetype> m_silentGapRows;
     qint64 m_gapsNotListed = 0;
     int m_ticks = 0;
 };

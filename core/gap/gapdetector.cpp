@@ -37,6 +37,16 @@ constexpr qint64 kRememberGraces = 2;
 // of one per event); cleared when full, so a week of new sources stays bounded.
 constexpr qsizetype kChannelCacheLimit = 65'536;
 constexpr qsizetype kReservedIds = 1 << 18;
+// Kafka keys whose partition is remembered for key_spread; beyond, new keys are not
+// checked (a week of new sources stays bounded).
+constexpr qsizetype kMaxTrackedKeys = 100'000;
+// A key already reported as spread.
+constexpr qint32 kKeyReported = -2;
+// Per channel, the last notifications whose order is compared with the next one:
+// enough to see a swap between concurrent publishers, cheap to scan.
+constexpr qsizetype kOrderMemory = 16;
+constexpr qsizetype kMaxOrderedChannels = 10'000;
+constexpr qint64 kNoEnd = std::numeric_limits<qint64>::max();
 
 // Invalid UTF-8 is refused too: the contract's JSON is UTF-8 and the report must
 // be able to quote the id. RapidJSON's validation costs as much as the parse
@@ -139,14 +149,27 @@ struct Entry
     QString channelProblem;     // why there is no expected channel
     qint64 kafkaTsMs = -1;
     qint64 offset = -1;
-    qint64 redisTsMs = -1; // of the first notification
-    quint64 seq = 0;       // matches the one live queue item of this entry
+    qint64 redisTsMs = -1;   // of the first notification: when the checker read it
+    qint64 deliveredMs = -1; // of the first notification: when Redis had it queued
+    quint64 arrival = 0;     // of the first notification, in the order they came
+    quint64 seq = 0;         // matches the one live queue item of this entry
     qint32 partition = -1;
     quint32 copies = 0; // notifications seen
     Stage stage = Stage::AwaitingNotification;
     Verdict verdict = Verdict::None;
     bool haveKafka = false;
-    bool inUse = false; // a slot of the slab holding an entry
+    bool inUse = false;           // a slot of the slab holding an entry
+    bool inMissingMemory = false; // remembered as missing/unobserved (the long memory)
+    bool afterWindow = false;     // a notification delivered after the window's end
+};
+
+// A matched notification, as the order check remembers it.
+struct Arrival
+{
+    quint64 arrival = 0;
+    qint32 partition = -1;
+    qint64 offset = -1;
+    QByteArray id;
 };
 
 // A deadline in one of the time-ordered queues, pointing at a slab slot. The entry
@@ -390,6 +413,8 @@ struct GapDetector::State
 
     void release(Entry &entry)
     {
+        if (entry.inMissingMemory)
+            --rememberedMissing;
         index.remove(entry.id);
         freeSlots.push_back(slotOf(entry));
         entry = Entry();
@@ -405,8 +430,31 @@ struct GapDetector::State
     {
         entry.stage = Stage::Judged;
         entry.seq = nextSeq();
-        forgetQueue.push_back({std::max(now, judgedAtMs) + kRememberGraces * config.graceMs,
-                               entry.seq, slotOf(entry)});
+        const qint64 from = std::max(now, judgedAtMs);
+        const bool silent = entry.verdict == Verdict::Missing || entry.verdict == Verdict::Unobserved;
+        if (entry.inMissingMemory && !silent) {
+            entry.inMissingMemory = false; // revised: the short memory from now on
+            --rememberedMissing;
+        }
+        if (!silent) {
+            forgetQueue.push_back({from + kRememberGraces * config.graceMs, entry.seq, slotOf(entry)});
+            return;
+        }
+        // Long enough that a late notification or a replay revises the verdict.
+        if (!entry.inMissingMemory) {
+            entry.inMissingMemory = true;
+            ++rememberedMissing;
+        }
+        missingForgetQueue.push_back({from + std::max(config.missingMemoryMs,
+                                                      kRememberGraces * config.graceMs),
+                                      entry.seq, slotOf(entry)});
+        while (rememberedMissing > config.maxRememberedMissing) {
+            Entry *oldest = liveFront(missingForgetQueue, Stage::Judged);
+            if (!oldest)
+                break;
+            missingForgetQueue.pop_front();
+            release(*oldest);
+        }
     }
 
     // No notification within the grace window: missing, or unobserved when the
@@ -427,44 +475,124 @@ struct GapDetector::State
         emitGap(std::move(gap), &entry);
     }
 
-    // The first notification for a known Kafka event.
+    // The first notification for a known Kafka event; `revises` when the event was
+    // judged silent before (missing or unobserved) and this turns the verdict.
     void judgeFirstNotification(const QByteArray &id, Entry &entry, const QByteArray &channel,
-                                qint64 receivedMs)
+                                qint64 receivedMs, qint64 deliveredMs, quint64 arrival,
+                                std::optional<GapKind> revises = std::nullopt)
     {
         entry.copies = 1;
         entry.channel = channel;
         entry.redisTsMs = receivedMs;
-        const qint64 latencyMs = receivedMs - entry.kafkaTsMs;
-        if (latencyMs > config.graceMs) {
-            judgeSilentEvent(id, entry);
-            Gap late = gapFor(GapKind::Late, id, entry);
-            late.detail = QStringLiteral("arrived %1 ms after the record, after the grace window "
-                                         "(%2 ms): the event is reported %3")
-                              .arg(latencyMs)
-                              .arg(config.graceMs)
-                              .arg(QLatin1String(entry.verdict == Verdict::Missing ? "missing"
-                                                                                   : "unobserved"));
-            emitGap(std::move(late), &entry);
-        } else if (entry.expectedChannel.isEmpty() || channel == entry.expectedChannel) {
+        entry.deliveredMs = deliveredMs;
+        entry.arrival = arrival;
+        if (revises) {
+            --counts.of(*revises);
+            ++counts.revised;
+        }
+        const QString was = revises ? QStringLiteral(" (the event was reported %1 before)")
+                                          .arg(QLatin1String(kindName(*revises)))
+                                    : QString();
+        const qint64 latencyMs = deliveredMs - entry.kafkaTsMs;
+        if (entry.expectedChannel.isEmpty() || channel == entry.expectedChannel) {
             entry.verdict = Verdict::Matched;
             ++counts.matched;
             histogram.record(std::max<qint64>(latencyMs, 0) * 1000);
-            if (latencyMs > config.lateMs) {
-                Gap late = gapFor(GapKind::Late, id, entry);
-                late.detail = QStringLiteral("latency %1 ms is above the late threshold (%2 ms)")
-                                  .arg(latencyMs)
-                                  .arg(config.lateMs);
-                emitGap(std::move(late), &entry);
+            const bool late = latencyMs > config.lateMs;
+            if (late || revises) {
+                Gap gap = gapFor(late ? GapKind::Late : GapKind::Matched, id, entry);
+                gap.revises = revises;
+                gap.detail = latencyMs > config.graceMs
+                                 ? QStringLiteral("arrived %1 ms after the record, after the grace "
+                                                  "window (%2 ms): matched, late%3")
+                                       .arg(latencyMs)
+                                       .arg(config.graceMs)
+                                       .arg(was)
+                                 : QStringLiteral("latency %1 ms is above the late threshold "
+                                                  "(%2 ms)%3")
+                                       .arg(latencyMs)
+                                       .arg(config.lateMs)
+                                       .arg(was);
+                if (late)
+                    emitGap(std::move(gap), &entry);
+                else
+                    gaps.append(std::move(gap)); // a revision to matched: listed, not counted
             }
+            checkOrder(entry);
         } else {
             entry.verdict = Verdict::WrongChannel;
             Gap gap = gapFor(GapKind::WrongChannel, id, entry);
+            gap.revises = revises;
             gap.detail =
-                QStringLiteral("arrived on '%1', the template gives '%2'")
-                    .arg(QString::fromUtf8(channel), QString::fromUtf8(entry.expectedChannel));
+                QStringLiteral("arrived on '%1', the template gives '%2'%3")
+                    .arg(QString::fromUtf8(channel), QString::fromUtf8(entry.expectedChannel), was);
             emitGap(std::move(gap), &entry);
         }
         remember(id, entry, receivedMs);
+    }
+
+    // reordered: on this channel and partition, a notification that came earlier
+    // has a later record, or one that came later an earlier record.
+    void checkOrder(const Entry &entry)
+    {
+        if (entry.channel.isEmpty() || entry.partition < 0)
+            return;
+        auto ring = channelOrder.find(entry.channel);
+        if (ring == channelOrder.end()) {
+            if (channelOrder.size() >= kMaxOrderedChannels)
+                channelOrder.clear();
+            ring = channelOrder.insert(intern(entry.channel), {});
+        }
+        for (const Arrival &other : *ring) {
+            if (other.partition != entry.partition)
+                continue;
+            const bool swapped = (other.arrival < entry.arrival && other.offset > entry.offset) ||
+                                 (other.arrival > entry.arrival && other.offset < entry.offset);
+            if (!swapped)
+                continue;
+            Gap gap = gapFor(GapKind::Reordered, entry.id, entry);
+            gap.detail = QStringLiteral("on '%1' it came %2 the notification of %3, whose record "
+                                        "is at offset %4 of partition %5 (this one's at %6)")
+                             .arg(QString::fromUtf8(entry.channel),
+                                  QLatin1String(other.arrival < entry.arrival ? "after" : "before"),
+                                  QString::fromUtf8(other.id))
+                             .arg(other.offset)
+                             .arg(entry.partition)
+                             .arg(entry.offset);
+            emitGap(std::move(gap));
+            break;
+        }
+        ring->push_back({entry.arrival, entry.partition, entry.offset, entry.id});
+        if (qsizetype(ring->size()) > kOrderMemory)
+            ring->pop_front();
+    }
+
+    // key_spread: a Kafka key on a second partition (once per key).
+    void checkKeyPartition(const KafkaObservation &record, const QByteArray &id)
+    {
+        if (record.key.isEmpty() || record.partition < 0)
+            return;
+        const auto it = keyPartitions.find(record.key);
+        if (it == keyPartitions.end()) {
+            if (keyPartitions.size() < kMaxTrackedKeys)
+                keyPartitions.insert(record.key, record.partition);
+            return;
+        }
+        if (*it == kKeyReported || *it == record.partition)
+            return;
+        Gap gap;
+        gap.kind = GapKind::KeySpread;
+        gap.id = id;
+        gap.partition = record.partition;
+        gap.offset = record.offset;
+        gap.kafkaTsMs = record.timestampMs;
+        gap.detail = QStringLiteral("key '%1' has records on partitions %2 and %3: its per-key "
+                                    "order is lost (a producer that does not partition by key)")
+                         .arg(QString::fromUtf8(record.key))
+                         .arg(*it)
+                         .arg(record.partition);
+        *it = kKeyReported;
+        emitGap(std::move(gap));
     }
 
     void judgeOrphan(const QByteArray &id, Entry &entry)
@@ -472,13 +600,37 @@ struct GapDetector::State
         entry.verdict = Verdict::Orphan;
         Gap gap = gapFor(GapKind::Orphan, id, entry);
         gap.detail =
-            QStringLiteral("the id is not in Kafka (tail caught up, grace %1 ms passed); an id "
-                           "judged more than %2 ms earlier is no longer remembered, so a very "
-                           "late copy of an old event also lands here")
+            QStringLiteral("no record with this id in the part of Kafka read: records stamped "
+                           "from %1, appended up to %2 (grace %3 ms passed); the checker "
+                           "remembers a verdict %4 ms (missing ones %5 min), so a copy of an "
+                           "event judged before that lands here too")
+                .arg(config.observedSinceMs == std::numeric_limits<qint64>::min()
+                         ? QStringLiteral("the start of the tail")
+                         : isoTime(config.observedSinceMs),
+                     isoTime(caughtUpAtMs))
                 .arg(config.graceMs)
-                .arg(kRememberGraces * config.graceMs);
+                .arg(kRememberGraces * config.graceMs)
+                .arg(config.missingMemoryMs / 60'000.0, 0, 'g', 3);
         emitGap(std::move(gap), &entry);
         remember(id, entry, now);
+    }
+
+    // At the end of a check, a pending event whose grace window the checker's Redis
+    // clock did not pass (it read too late, or the record is stamped after the clock).
+    void judgeUnseenAtEnd(Entry &entry, qint64 redisReadUpToMs)
+    {
+        if (entry.kafkaTsMs + config.graceMs <= redisReadUpToMs) {
+            judgeSilentEvent(entry.id, entry);
+        } else {
+            entry.verdict = Verdict::Unobserved;
+            Gap gap = gapFor(GapKind::Unobserved, entry.id, entry);
+            gap.detail = QStringLiteral("the check ended before the checker had read its Redis "
+                                        "subscription to the end of this event's grace window "
+                                        "(it had read up to %1)")
+                             .arg(isoTime(redisReadUpToMs));
+            emitGap(std::move(gap), &entry);
+        }
+        remember(entry.id, entry, now);
     }
 
     // Pops stale items; returns the live front entry of `queue` in `stage`, or none.
@@ -538,16 +690,30 @@ struct GapDetector::State
             if (due.atMs >= nowMs || caughtUpAtMs < due.atMs)
                 break;
             redisQueue.pop_front();
-            judgeOrphan(entry->id, *entry);
+            judgeOrphan(*entry);
         }
+    }
+
+    // A notification without a record: an orphan, unless it came after the window
+    // (then its event is simply later than the window, or not in it at all).
+    void judgeOrphan(Entry &entry)
+    {
+        if (entry.afterWindow) {
+            ++counts.outsideWindowNotifications;
+            release(entry);
+            return;
+        }
+        judgeOrphan(entry.id, entry);
     }
 
     void forgetRemembered(qint64 nowMs)
     {
-        while (!forgetQueue.empty() && forgetQueue.front().atMs < nowMs) {
-            if (Entry *entry = live(forgetQueue.front(), Stage::Judged))
-                release(*entry);
-            forgetQueue.pop_front();
+        for (std::deque<Due> *queue : {&forgetQueue, &missingForgetQueue}) {
+            while (!queue->empty() && queue->front().atMs < nowMs) {
+                if (Entry *entry = live(queue->front(), Stage::Judged))
+                    release(*entry);
+                queue->pop_front();
+            }
         }
     }
 
@@ -556,10 +722,12 @@ struct GapDetector::State
     {
         if (qint64(index.size()) <= config.maxPendingEntries)
             return;
-        if (Entry *entry = liveFront(forgetQueue, Stage::Judged)) {
-            forgetQueue.pop_front();
-            release(*entry);
-            return;
+        for (std::deque<Due> *queue : {&forgetQueue, &missingForgetQueue}) {
+            if (Entry *entry = liveFront(*queue, Stage::Judged)) {
+                queue->pop_front();
+                release(*entry);
+                return;
+            }
         }
         if (Entry *entry = liveFront(redisQueue, Stage::AwaitingKafka)) {
             redisQueue.pop_front();
@@ -614,7 +782,13 @@ struct GapDetector::State
     std::vector<Due> futureKafka; // min-heap: records stamped in the future
     std::deque<Due> redisQueue;   // notifications waiting for Kafka, by receipt + grace
     std::deque<Due> forgetQueue;  // verdicts, by the end of their memory window
+    std::deque<Due> missingForgetQueue; // missing/unobserved verdicts: the long memory
+    qint64 rememberedMissing = 0;
     quint64 seqCounter = 0;
+    quint64 arrivalCounter = 0;
+    qint64 windowEndMs = kNoEnd;
+    QHash<QByteArray, qint32> keyPartitions;
+    QHash<QByteArray, std::deque<Arrival>> channelOrder;
 
     qint64 now = 0;
     bool haveNow = false;
@@ -661,9 +835,23 @@ const GapDetector::Config &GapDetector::config() const
 void GapDetector::addKafka(const KafkaObservation &record)
 {
     State &s = *m_state;
-    ++s.counts.kafkaRecords;
     QString why;
     QByteArrayView idView;
+    if (record.timestampMs > s.windowEndMs) {
+        // Outside the window: not judged. A notification taken in the window that
+        // waits for this record is not an orphan: its event is simply later.
+        ++s.counts.outsideWindowRecords;
+        const Value *root = s.parse(record.value, &why);
+        if (root && State::idOf(*root, s.kafkaId, &idView, &why)) {
+            const auto it = s.index.constFind(QByteArray::fromRawData(idView.data(), idView.size()));
+            if (it != s.index.cend() && s.slab[*it].stage == Stage::AwaitingKafka) {
+                ++s.counts.outsideWindowNotifications;
+                s.release(s.slab[*it]);
+            }
+        }
+        return;
+    }
+    ++s.counts.kafkaRecords;
     const Value *root = s.parse(record.value, &why);
     if (!root || !State::idOf(*root, s.kafkaId, &idView, &why)) {
         Gap gap;
@@ -685,6 +873,7 @@ void GapDetector::addKafka(const KafkaObservation &record)
         ++s.counts.kafkaEvents;
         s.fillKafka(entry, record, *root);
         s.queueKafka(entry);
+        s.checkKeyPartition(record, id);
         s.enforceCap();
         return;
     }
@@ -702,9 +891,11 @@ void GapDetector::addKafka(const KafkaObservation &record)
     }
     ++s.counts.kafkaEvents;
     s.fillKafka(entry, record, *root);
+    s.checkKeyPartition(record, id);
     if (entry.stage == Stage::AwaitingKafka) {
         // The usual Kafka consumer lag: the notification came first.
-        s.judgeFirstNotification(id, entry, entry.channel, entry.redisTsMs);
+        s.judgeFirstNotification(id, entry, entry.channel, entry.redisTsMs, entry.deliveredMs,
+                                 entry.arrival);
         return;
     }
     // The notification was already judged an orphan; its copy cannot count twice.
@@ -718,11 +909,24 @@ void GapDetector::addKafka(const KafkaObservation &record)
 void GapDetector::addRedis(const RedisObservation &notification)
 {
     State &s = *m_state;
-    ++s.counts.redisNotifications;
+    const qint64 delivered =
+        notification.deliveredMs >= 0 ? notification.deliveredMs : notification.receivedMs;
+    // After the window, a notification counts only for an event of the window.
+    const bool afterWindow = delivered > s.windowEndMs;
     QString why;
     QByteArrayView idView;
     const Value *root = s.parse(notification.payload, &why);
-    if (!root || !State::idOf(*root, s.notificationId, &idView, &why)) {
+    const bool parsed = root && State::idOf(*root, s.notificationId, &idView, &why);
+    const QByteArray lookup =
+        parsed ? QByteArray::fromRawData(idView.data(), idView.size()) : QByteArray();
+    const auto it = parsed ? s.index.constFind(lookup) : s.index.cend();
+    if (afterWindow && !parsed) {
+        ++s.counts.outsideWindowNotifications;
+        return;
+    }
+    ++s.counts.redisNotifications;
+    const quint64 arrival = ++s.arrivalCounter;
+    if (!parsed) {
         Gap gap;
         gap.kind = GapKind::Unparseable;
         gap.channel = notification.channel;
@@ -749,8 +953,6 @@ void GapDetector::addRedis(const RedisObservation &notification)
         s.emitGap(std::move(gap));
     };
 
-    const QByteArray lookup = QByteArray::fromRawData(idView.data(), idView.size());
-    const auto it = s.index.constFind(lookup);
     if (it == s.index.cend()) {
         const QByteArray id(idView.data(), idView.size());
         const quint32 slot = s.allocate(id);
@@ -759,9 +961,14 @@ void GapDetector::addRedis(const RedisObservation &notification)
         entry.stage = Stage::AwaitingKafka;
         entry.channel = notification.channel;
         entry.redisTsMs = notification.receivedMs;
+        entry.deliveredMs = delivered;
+        entry.arrival = arrival;
         entry.copies = 1;
+        // After the window, its record may still be one of the window's (Kafka is read
+        // late): it waits like any other, but is never an orphan.
+        entry.afterWindow = afterWindow;
         entry.seq = s.nextSeq();
-        s.redisQueue.push_back({notification.receivedMs + s.config.graceMs, entry.seq, slot});
+        s.redisQueue.push_back({delivered + s.config.graceMs, entry.seq, slot});
         reportOversized(id, entry);
         s.enforceCap();
         return;
@@ -770,22 +977,17 @@ void GapDetector::addRedis(const RedisObservation &notification)
     const QByteArray &id = entry.id;
     reportOversized(id, entry);
     if (entry.stage == Stage::AwaitingNotification) {
-        s.judgeFirstNotification(id, entry, notification.channel, notification.receivedMs);
+        s.judgeFirstNotification(id, entry, notification.channel, notification.receivedMs,
+                                 delivered, arrival);
         return;
     }
     if (entry.stage == Stage::Judged && entry.copies == 0) {
-        // The event was judged silent before this notification arrived.
-        entry.copies = 1;
-        entry.channel = notification.channel;
-        entry.redisTsMs = notification.receivedMs;
-        Gap late = s.gapFor(GapKind::Late, id, entry);
-        late.detail =
-            QStringLiteral("arrived %1 ms after the record, after the grace window "
-                           "(%2 ms): the event was reported %3")
-                .arg(notification.receivedMs - entry.kafkaTsMs)
-                .arg(s.config.graceMs)
-                .arg(QLatin1String(entry.verdict == Verdict::Missing ? "missing" : "unobserved"));
-        s.emitGap(std::move(late), &entry);
+        // The event was judged silent before this notification came: the verdict is
+        // revised, once (later copies are duplicates).
+        s.judgeFirstNotification(id, entry, notification.channel, notification.receivedMs,
+                                 delivered, arrival,
+                                 entry.verdict == Verdict::Missing ? GapKind::Missing
+                                                                   : GapKind::Unobserved);
         return;
     }
     ++entry.copies;
@@ -804,6 +1006,43 @@ void GapDetector::setKafkaCaughtUp(qint64 nowMs, bool caughtUp)
     s.kafkaCaughtUp = caughtUp;
     if (caughtUp)
         s.caughtUpAtMs = std::max(s.caughtUpAtMs, nowMs);
+}
+
+void GapDetector::setKafkaReadUpTo(qint64 readUpToMs)
+{
+    State &s = *m_state;
+    s.caughtUpAtMs = std::max(s.caughtUpAtMs, readUpToMs);
+}
+
+void GapDetector::closeWindow(qint64 endMs)
+{
+    m_state->windowEndMs = std::min(m_state->windowEndMs, endMs);
+}
+
+void GapDetector::finishAt(qint64 redisReadUpToMs, qint64 kafkaReadUpToMs)
+{
+    State &s = *m_state;
+    setKafkaReadUpTo(kafkaReadUpToMs);
+    advance(redisReadUpToMs);
+    // What the clocks did not reach: the checker could not tell, so it does not say.
+    while (Entry *entry = s.liveFront(s.kafkaQueue, Stage::AwaitingNotification)) {
+        s.kafkaQueue.pop_front();
+        s.judgeUnseenAtEnd(*entry, redisReadUpToMs);
+    }
+    std::sort_heap(s.futureKafka.begin(), s.futureKafka.end(), DueLater());
+    for (auto due = s.futureKafka.rbegin(); due != s.futureKafka.rend(); ++due) {
+        if (Entry *entry = s.live(*due, Stage::AwaitingNotification))
+            s.judgeUnseenAtEnd(*entry, redisReadUpToMs);
+    }
+    s.futureKafka.clear();
+    while (Entry *entry = s.liveFront(s.redisQueue, Stage::AwaitingKafka)) {
+        s.redisQueue.pop_front();
+        if (entry->afterWindow)
+            ++s.counts.outsideWindowNotifications;
+        else
+            ++s.counts.unjudgedNotifications;
+        s.release(*entry);
+    }
 }
 
 void GapDetector::redisSubscriptionDown(qint64 nowMs, const QString &cause)
@@ -857,7 +1096,7 @@ void GapDetector::finish(qint64 nowMs)
     s.futureKafka.clear();
     while (Entry *entry = s.liveFront(s.redisQueue, Stage::AwaitingKafka)) {
         s.redisQueue.pop_front();
-        s.judgeOrphan(entry->id, *entry);
+        s.judgeOrphan(*entry);
     }
 }
 

@@ -21,14 +21,27 @@ namespace dualscope::gap {
 // `now` has been added; windows are judged against the observations' own times
 // (record timestamp, receivedMs), so when advance() runs does not change a verdict.
 //
+// Time of a notification: its deliveredMs (when Redis had queued it for the checker
+// at the latest), not when the checker read it: a checker that reads late makes
+// neither `late` nor `missing` of it.
+//
 // Choices where docs/design.md is silent (see also the .cpp):
-// - A notification that arrives after the grace window of its event: the event is
-//   `missing` (or `unobserved`), and the notification is reported as `late` with a
-//   detail saying so. `late` therefore counts matched-but-slow notifications plus
-//   these; matched counts neither.
+// - A verdict is revised once: a notification that arrives after its event was
+//   judged `missing` (or `unobserved`) turns it `matched` and `late` (or
+//   `wrong_channel`); the gap carries `revises`. One that arrives after the grace
+//   window before any verdict is `matched` and `late` at once. So `late` is a
+//   subset of `matched`, always.
 // - Ids are remembered for 2 x grace after their verdict, so that later copies are
-//   `duplicate`; after that they are forgotten (bounded memory) and a copy becomes
-//   an `orphan` whose detail says the id may be older than the detector's memory.
+//   `duplicate`; ids judged missing or unobserved much longer (Config::
+//   missingMemoryMs, at most maxRememberedMissing of them), so that a replay
+//   minutes later revises them. A notification of a forgotten id is an `orphan`
+//   whose detail names the part of Kafka that was read, never "not in Kafka".
+// - The window: after closeWindow(end), records stamped after `end` and
+//   notifications delivered after it that belong to no event of the window are
+//   outside (counted, never judged); a notification of a window event still counts.
+// - `key_spread` is reported once per Kafka key seen on a second partition;
+//   `reordered` once per notification that came, on its channel, in another order
+//   than its record's offset among the last notifications of that partition.
 // - A Kafka record repeating an id already in memory is a `duplicate` gap (detail:
 //   "the Kafka record repeats ...") and not a new event.
 // - `oversized` is a flag: over maxNotificationBytes, or carrying a payload (a
@@ -54,6 +67,11 @@ public:
         // window [ts, ts + grace] starts earlier (read "from beginning") cannot be
         // judged: `unobserved`. The default judges everything.
         qint64 observedSinceMs = std::numeric_limits<qint64>::min();
+        // How long ids judged missing or unobserved are remembered, so that a late
+        // notification or a replay revises the verdict instead of making an orphan;
+        // and at most how many (the oldest go first).
+        qint64 missingMemoryMs = 10 * 60'000;
+        qint64 maxRememberedMissing = 250'000;
     };
 
     // Everything that would make the detector misbehave: invalid pointers, a
@@ -79,6 +97,11 @@ public:
     // its orphans judged; the tail calls (now, false) when it sees lag again.
     void setKafkaCaughtUp(qint64 nowMs, bool caughtUp);
 
+    // Everything appended to the topic before readUpToMs has been read (the tail's
+    // clock): a caught-up moment for the orphan judgement, without waiting for an
+    // end-of-partition that never comes while traffic flows.
+    void setKafkaReadUpTo(qint64 readUpToMs);
+
     // The checker's own subscription went down / came back. Kafka events whose
     // window overlaps a down period are `unobserved`, not `missing`.
     void redisSubscriptionDown(qint64 nowMs, const QString &cause);
@@ -87,10 +110,19 @@ public:
     // Judges what the grace window allows and forgets what the memory window
     // allows; gaps go to the list takeGaps() drains.
     void advance(qint64 nowMs);
+    // The window ends at endMs: from now on, records stamped later and notifications
+    // delivered later that match no event of the window are outside it.
+    void closeWindow(qint64 endMs);
+
     // End of the check window: every pending entry is judged, as advance(now +
     // grace) would with Kafka caught up. Observations may still follow (they are
     // judged as usual) but counts are final only after the last finish().
     void finish(qint64 nowMs);
+    // The end of a check, on what the checker has really read: the Redis clock
+    // (advance's) and the Kafka clock. Events whose grace window the Redis clock
+    // did not pass are `unobserved` (the check ended before it could tell), and
+    // notifications the Kafka clock cannot judge are counted unjudged, not orphans.
+    void finishAt(qint64 redisReadUpToMs, qint64 kafkaReadUpToMs);
 
     // Gaps since the last call (matched events are counted, never listed).
     QList<Gap> takeGaps();

@@ -25,18 +25,6 @@ struct PartitionRange
     friend bool operator==(const PartitionRange &, const PartitionRange &) = default;
 };
 
-struct ReportWindow
-{
-    qint64 startMs = 0;
-    qint64 endMs = 0;
-    QByteArray topic;
-    QList<PartitionRange> partitions;
-    QList<QByteArray> patterns;
-    QList<RedisOutage> outages;
-
-    friend bool operator==(const ReportWindow &, const ReportWindow &) = default;
-};
-
 // Latency percentiles as written in the report, in milliseconds (fractional:
 // the histogram records microseconds).
 struct LatencySummary
@@ -45,6 +33,25 @@ struct LatencySummary
     double p90 = 0;
     double p99 = 0;
     double max = 0;
+
+    static LatencySummary of(const metrics::LatencyHistogram &histogram);
+    friend bool operator==(const LatencySummary &, const LatencySummary &) = default;
+};
+
+struct ReportWindow
+{
+    qint64 startMs = 0;
+    qint64 endMs = 0;
+    QByteArray topic;
+    QList<PartitionRange> partitions;
+    QList<QByteArray> patterns;
+    QList<RedisOutage> outages;
+    // The checker's own lag, apart from the system's latency: how far behind real
+    // time it had read its Redis subscription, and the Kafka topic.
+    LatencySummary checkerLagMs;
+    LatencySummary kafkaTailLagMs;
+
+    friend bool operator==(const ReportWindow &, const ReportWindow &) = default;
 };
 
 struct ParsedReport
@@ -58,15 +65,19 @@ struct ParsedReport
 // The JSON report, pretty-printed:
 // {"format": "dualscope-check-report/1",
 //  "counts": {"matched": n, "missing": n, ... one per kind ..., "kafka_records": n,
-//             "redis_notifications": n},
+//             "redis_notifications": n, "revised": n, "outside_window_records": n,
+//             "outside_window_notifications": n, "unjudged_notifications": n},
 //  "latency_ms": {"p50": x, "p90": x, "p99": x, "max": x},
+//  "checker_lag_ms": {...the same...}, "kafka_tail_lag_ms": {...the same...},
 //  "window": {"start": ISO, "end": ISO, "topic": s,
 //             "partitions": [{"partition": n, "first_offset": n, "last_offset": n}],
 //             "patterns": [s], "redis_outages": [{"start": ISO, "end": ISO|null,
 //             "cause": s}], "dropped_notifications": n},
 //  "gaps": [{"kind": s, "id": s|null, "partition": n|null, "offset": n|null,
 //            "channel": s|null, "expected_channel": s|null, "kafka_ts": ISO|null,
-//            "redis_ts": ISO|null, "detail": s}]}
+//            "redis_ts": ISO|null, "detail": s, "revises": kind|null}]}
+// key_spread, reordered, revised, the outside and unjudged counts and the lags are
+// optional to the reader (reports of earlier versions lack them).
 // Unknown values (-1, empty) are null; bytes that are not UTF-8 become U+FFFD.
 QByteArray writeJsonReport(const GapCounts &counts, const metrics::LatencyHistogram &latency,
                            const ReportWindow &window, const QList<Gap> &gaps);

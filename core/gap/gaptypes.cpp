@@ -24,6 +24,10 @@ const char *kindName(GapKind kind)
         return "unparseable";
     case GapKind::Unobserved:
         return "unobserved";
+    case GapKind::KeySpread:
+        return "key_spread";
+    case GapKind::Reordered:
+        return "reordered";
     }
     return "unknown";
 }
@@ -35,6 +39,11 @@ std::optional<GapKind> kindFromName(QByteArrayView name)
             return kind;
     }
     return std::nullopt;
+}
+
+bool isInformational(GapKind kind)
+{
+    return kind == GapKind::KeySpread || kind == GapKind::Reordered;
 }
 
 qint64 GapCounts::gapTotal() const
@@ -69,6 +78,10 @@ qint64 &GapCounts::of(GapKind kind)
         return unparseable;
     case GapKind::Unobserved:
         return unobserved;
+    case GapKind::KeySpread:
+        return keySpread;
+    case GapKind::Reordered:
+        return reordered;
     }
     Q_UNREACHABLE();
 }

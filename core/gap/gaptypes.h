@@ -22,14 +22,21 @@ enum class GapKind {
     Oversized,
     Unparseable,
     Unobserved,
+    // Informational, outside the invariant: per-source order is lost.
+    KeySpread, // a Kafka key whose records sit on more than one partition
+    Reordered, // on one channel, notifications in another order than their records
 };
 
 // Every kind in docs/design.md's order, for loops over counts, reports and tables.
 inline constexpr GapKind kAllGapKinds[] = {
-    GapKind::Matched,      GapKind::Missing,     GapKind::Orphan,
-    GapKind::WrongChannel, GapKind::Duplicate,   GapKind::Late,
-    GapKind::Oversized,    GapKind::Unparseable, GapKind::Unobserved,
+    GapKind::Matched,     GapKind::Missing,    GapKind::Orphan,    GapKind::WrongChannel,
+    GapKind::Duplicate,   GapKind::Late,       GapKind::Oversized, GapKind::Unparseable,
+    GapKind::Unobserved,  GapKind::KeySpread,  GapKind::Reordered,
 };
+
+// key_spread and reordered say something about order, not about delivery: they
+// stand outside the invariant and do not make a check fail.
+bool isInformational(GapKind kind);
 
 // The docs/design.md name: "matched", "missing", "orphan", "wrong_channel", ...
 const char *kindName(GapKind kind);
@@ -56,6 +63,9 @@ struct RedisObservation
     QByteArray payload;
     // Wall clock when the checker received it, ms since the epoch.
     qint64 receivedMs = 0;
+    // When Redis had it queued for the checker at the latest (the checker may read
+    // late): latency and the grace window are judged on it. -1: receivedMs.
+    qint64 deliveredMs = -1;
 };
 
 // One finding. Fields that do not apply keep their "unknown" value (-1 or empty):
@@ -73,6 +83,9 @@ struct Gap
     qint64 kafkaTsMs = -1;
     qint64 redisTsMs = -1;
     QString detail;
+    // A revision: this gap replaces the earlier verdict of the same id (a missing
+    // event whose notification came after the grace window is matched and late).
+    std::optional<GapKind> revises;
 
     friend bool operator==(const Gap &, const Gap &) = default;
 };
@@ -88,6 +101,8 @@ struct GapCounts
     qint64 oversized = 0;
     qint64 unparseable = 0;
     qint64 unobserved = 0;
+    qint64 keySpread = 0;
+    qint64 reordered = 0;
     // Every record and notification seen, parseable or not.
     qint64 kafkaRecords = 0;
     qint64 redisNotifications = 0;
@@ -98,8 +113,17 @@ struct GapCounts
     // Notifications the detector let go unjudged because its memory cap
     // (Config::maxPendingEntries) was reached; zero in any sane run.
     qint64 droppedNotifications = 0;
+    // After the window closed: records stamped later and notifications delivered
+    // later that belong to no event of the window. Neither judged nor counted above.
+    qint64 outsideWindowRecords = 0;
+    qint64 outsideWindowNotifications = 0;
+    // Verdicts revised once (missing or unobserved turned matched or wrong_channel).
+    qint64 revised = 0;
+    // Notifications left unjudged at the end because the Kafka tail had not read far
+    // enough to tell an orphan (its lag is not the system's fault).
+    qint64 unjudgedNotifications = 0;
 
-    // Everything except matched: the number that makes `check` exit 1.
+    // Every kind except matched and the informational ones: what makes `check` exit 1.
     qint64 gapTotal() const;
     qint64 of(GapKind kind) const;
     qint64 &of(GapKind kind);

@@ -4,9 +4,11 @@
 #include "kafka/kafkabrowser.h"
 #include "kafka/kafkalog.h"
 
+#include <QDateTime>
 #include <QMutexLocker>
 #include <QTimer>
 #include <algorithm>
+#include <limits>
 #include <librdkafka/rdkafka.h>
 
 namespace dualscope::kafka {
@@ -19,6 +21,15 @@ constexpr int kPollIntervalMs = 20;
 // A tick hands out at most this many records, so a backlog of millions never
 // blocks the worker's event loop (1M records/s at 20 ms ticks).
 constexpr int kMaxRecordsPerTick = 20000;
+// How often the high watermarks are asked for, so that "everything appended before
+// T has been read" moves on under traffic that never lets a partition reach its end.
+constexpr int kWatermarkQueryMs = 500;
+constexpr int kWatermarkTimeoutMs = 1000;
+
+qint64 wallMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
 
 Properties tailProperties(const Properties &user)
 {
@@ -33,6 +44,9 @@ Properties tailProperties(const Properties &user)
         {"fetch.wait.max.ms", "100"},
         // When retention overtakes a slow tail, go on from the oldest retained record.
         {"auto.offset.reset", "earliest"},
+        // The prefetch queue (64 MB by default) is most of a checker's memory when it
+        // reads a long retained topic; 16 MB still keeps the fetchers busy.
+        {"queued.max.messages.kbytes", "16384"},
     };
     properties.append(user);
     properties.append(std::pair<QByteArray, QByteArray>("enable.auto.commit", "false"));
@@ -257,6 +271,7 @@ void KafkaTail::poll()
             message.reset();
             if (PartitionState *state = ours ? stateOf(partition) : nullptr) {
                 state->atEnd = true;
+                state->readUpToMs = std::max(state->readUpToMs, wallMs());
                 updateCaughtUp();
             }
             continue;
@@ -297,8 +312,45 @@ void KafkaTail::poll()
         state->next = record.offset + 1;
         m_batch.append(std::move(record));
     }
-    if (m_running)
+    if (m_running) {
         flush();
+        updateReadUpTo();
+    }
+}
+
+void KafkaTail::queryWatermarks()
+{
+    // Asked now: a partition read to the answer's high watermark has given every
+    // record appended before this moment.
+    const qint64 askedAtMs = wallMs();
+    for (PartitionState &state : m_partitions) {
+        int64_t low = 0, high = 0;
+        if (rd_kafka_query_watermark_offsets(m_consumer.get(), m_options.topic.constData(),
+                                             state.partition, &low, &high,
+                                             kWatermarkTimeoutMs) != RD_KAFKA_RESP_ERR_NO_ERROR)
+            continue;
+        state.targetOffset = high;
+        state.targetAskedAtMs = askedAtMs;
+    }
+    m_lastWatermarkQuery.restart();
+}
+
+void KafkaTail::updateReadUpTo()
+{
+    if (!m_lastWatermarkQuery.isValid() || m_lastWatermarkQuery.elapsed() >= kWatermarkQueryMs)
+        queryWatermarks();
+    qint64 everyPartition = std::numeric_limits<qint64>::max();
+    for (PartitionState &state : m_partitions) {
+        if (state.targetOffset >= 0 && state.next >= state.targetOffset) {
+            state.readUpToMs = std::max(state.readUpToMs, state.targetAskedAtMs);
+            state.targetOffset = -1;
+        }
+        everyPartition = std::min(everyPartition, state.readUpToMs);
+    }
+    if (m_partitions.isEmpty() || everyPartition <= m_readUpToMs)
+        return;
+    m_readUpToMs = everyPartition;
+    emit readUpTo(everyPartition);
 }
 
 } // namespace dualscope::kafka

@@ -7,6 +7,7 @@
 #include <QHash>
 #include <QList>
 #include <QMutex>
+#include <QElapsedTimer>
 #include <QObject>
 
 class QTimer;
@@ -75,6 +76,10 @@ signals:
     // True once every partition reached its high watermark, false when records
     // arrive again. Records of a batch come before the caughtUp(true) they lead to.
     void caughtUp(bool caughtUp);
+    // Every record appended to the topic before this wall-clock time has been
+    // emitted (its high watermark at that time was reached on every partition).
+    // Moves on under steady traffic too, where caughtUp(true) may never come.
+    void readUpTo(qint64 wallMs);
     void errorOccurred(const QString &message);
 
 private:
@@ -85,12 +90,17 @@ private:
         qint64 firstOffset = -1; // consumed
         qint64 lastOffset = -1;
         bool atEnd = false;
+        qint64 readUpToMs = -1;     // everything appended before it was read
+        qint64 targetOffset = -1;   // a high watermark asked for, not reached yet
+        qint64 targetAskedAtMs = 0; // when it was asked for
     };
 
     bool resolveStart(QString *error);
     void poll();
     void flush();
     void updateCaughtUp();
+    void queryWatermarks();
+    void updateReadUpTo();
     PartitionState *stateOf(qint32 partition);
 
     const QByteArray m_bootstrap;
@@ -102,6 +112,8 @@ private:
     QHash<qint32, qint64> m_startOffsets;
     QList<KafkaRecord> m_batch;
     bool m_caughtUp = false;
+    qint64 m_readUpToMs = -1;
+    QElapsedTimer m_lastWatermarkQuery;
     bool m_running = false;
     mutable QMutex m_positionsMutex; // guards the offsets in m_partitions for positions()
 };

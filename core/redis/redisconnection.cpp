@@ -494,6 +494,10 @@ namespace {
 
 bool isPush(const RespReply &reply)
 {
+    // A PING sent as the last subscription went away is answered outside subscribed
+    // mode: a plain +PONG (a push only when no command in the FIFO waits for it).
+    if (reply.type == RespReply::Type::Status && reply.text == "PONG")
+        return true;
     if (reply.type != RespReply::Type::Array || reply.elements.isEmpty() ||
         reply.elements.first().type != RespReply::Type::String)
         return false;
@@ -525,7 +529,8 @@ bool RedisConnection::sendWithoutReply(const QList<QByteArray> &argv)
 
 void RedisConnection::dispatch(const RespReply &reply)
 {
-    if (m_pushHandler && m_state == State::Ready && isPush(reply)) {
+    if (m_pushHandler && m_state == State::Ready && isPush(reply) &&
+        (reply.type != RespReply::Type::Status || m_pending.empty())) {
         m_pushHandler(reply);
         return;
     }

@@ -9,6 +9,17 @@ namespace dualscope::redis {
 
 namespace {
 
+// Enough PINGs in flight for a 200 s backlog at the default interval; beyond it
+// the monitor stops asking until answers come (the clock then moves more coarsely).
+constexpr qsizetype kMaxPingsInFlight = 10'000;
+// Below this a server-side close is not called "fell behind" (CLIENT KILL, a restart).
+constexpr qint64 kFellBehindMs = 100;
+
+qint64 wallMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
 qint64 monotonicNs()
 {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -66,6 +77,12 @@ void RedisMonitor::start()
     m_flushTimer->setInterval(m_options.batchIntervalMs);
     connect(m_flushTimer, &QTimer::timeout, this, &RedisMonitor::flush);
     m_flushTimer->start();
+    if (m_options.pingIntervalMs > 0) {
+        m_pingTimer = new QTimer(this);
+        m_pingTimer->setInterval(m_options.pingIntervalMs);
+        connect(m_pingTimer, &QTimer::timeout, this, &RedisMonitor::sendPing);
+        m_pingTimer->start();
+    }
     if (m_options.activeChannelPollMs > 0) {
         m_control = new RedisConnection(m_options.connection, this);
         m_pollTimer = new QTimer(this);
@@ -75,15 +92,19 @@ void RedisMonitor::start()
         m_control->start();
     }
     m_lastRateNs = monotonicNs();
-    m_startedAtMs = QDateTime::currentMSecsSinceEpoch();
+    m_startedAtMs = wallMs();
+    m_readUpToMs = m_startedAtMs;
     m_connection->start();
 }
 
 void RedisMonitor::stop()
 {
+    emitMessages(true);
     flush();
     if (m_flushTimer)
         m_flushTimer->stop();
+    if (m_pingTimer)
+        m_pingTimer->stop();
     if (m_pollTimer)
         m_pollTimer->stop();
     if (m_connection)
@@ -164,13 +185,53 @@ void RedisMonitor::onReady()
 void RedisMonitor::onFullySubscribed()
 {
     m_wasFullySubscribed = true;
+    // A new connection holds nothing queued from before this moment.
+    const qint64 now = wallMs();
+    m_readUpToMs = std::max(m_readUpToMs, now);
     // The outage ends when messages can reach us again: at the confirmation of the
     // last subscription, not at the reconnect before it.
     if (!m_outages.isEmpty() && m_outages.last().endMs < 0) {
-        m_outages.last().endMs = QDateTime::currentMSecsSinceEpoch();
+        m_outages.last().endMs = now;
         emit outageEnded(m_outages.last());
     }
     emit subscribed();
+}
+
+void RedisMonitor::sendPing()
+{
+    // Only in subscribed mode (the answer is a push then), and not on top of an
+    // unanswered backlog without bound.
+    if (!m_up || !m_wasFullySubscribed || (m_patterns.isEmpty() && m_channels.isEmpty()) ||
+        qsizetype(m_pingsInFlight.size()) >= kMaxPingsInFlight)
+        return;
+    if (m_connection->sendWithoutReply({QByteArrayLiteral("PING")}))
+        m_pingsInFlight.push_back(wallMs());
+}
+
+void RedisMonitor::onPong()
+{
+    if (m_pingsInFlight.empty())
+        return;
+    const qint64 sentMs = m_pingsInFlight.front();
+    m_pingsInFlight.pop_front();
+    // Everything read since the last answer was queued before this PING reached Redis.
+    for (qsizetype i = m_stamped; i < m_buffer.size(); ++i)
+        m_buffer[i].deliveredMs = std::min(m_buffer[i].receivedMs, sentMs);
+    m_stamped = m_buffer.size();
+    m_readUpToMs = std::max(m_readUpToMs, sentMs);
+    emit lagSampled(std::max<qint64>(0, wallMs() - sentMs));
+}
+
+bool RedisMonitor::pingClockActive() const
+{
+    return m_up && m_wasFullySubscribed && m_options.pingIntervalMs > 0 &&
+           !(m_patterns.isEmpty() && m_channels.isEmpty());
+}
+
+qint64 RedisMonitor::clockMs() const
+{
+    // Not subscribed (down, or nothing asked for): nothing more can come.
+    return pingClockActive() ? m_readUpToMs : wallMs();
 }
 
 void RedisMonitor::onError(const RedisError &error)
@@ -197,13 +258,25 @@ void RedisMonitor::onError(const RedisError &error)
     }
     if (!m_up)
         return; // already in an outage; reconnect attempts fail quietly
+    // What Redis had queued for us after the last answered PING may be lost with the
+    // connection: the outage starts there, not at the moment we noticed.
+    const qint64 now = wallMs();
+    const qint64 lostFromMs = std::min(now, clockMs());
+    const qint64 behindMs = now - lostFromMs;
     m_up = false;
+    m_pingsInFlight.clear();
+    emitMessages(true);
     flush();
     SubscriptionOutage outage;
-    outage.startMs = QDateTime::currentMSecsSinceEpoch();
+    outage.startMs = lostFromMs;
     outage.kind = error.kind;
-    outage.cause = error.message;
     outage.closedByServer = error.kind == RedisError::Kind::ServerClosed;
+    outage.cause = outage.closedByServer && behindMs >= kFellBehindMs
+                       ? QStringLiteral("the checker fell behind by %1 ms and Redis dropped its "
+                                        "buffer: %2")
+                             .arg(behindMs)
+                             .arg(error.message)
+                       : error.message;
     m_outages.append(outage);
     emit outageStarted(outage);
 }
@@ -216,6 +289,8 @@ void RedisMonitor::onPush(const RespReply &reply)
         recordMessage(parts[2].text, parts[1].text, parts[3].text);
     } else if (kind == "message" && parts.size() == 3) {
         recordMessage(parts[1].text, QByteArray(), parts[2].text);
+    } else if (kind == "pong" || (reply.type == RespReply::Type::Status && reply.text == "PONG")) {
+        onPong();
     } else if ((kind == "psubscribe" || kind == "subscribe") && parts.size() >= 2) {
         QHash<QByteArray, Subscription> &map = kind == "psubscribe" ? m_patterns : m_channels;
         const auto it = map.find(parts[1].text);
@@ -224,41 +299,65 @@ void RedisMonitor::onPush(const RespReply &reply)
         if (!m_wasFullySubscribed && isFullySubscribed())
             onFullySubscribed();
     }
-    // unsubscribe confirmations and pongs need no action.
+    // unsubscribe confirmations need no action.
 }
 
 void RedisMonitor::recordMessage(QByteArray channel, QByteArray pattern, QByteArray payload)
 {
     ++m_received;
-    const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
-    auto stats = m_stats.find(channel);
-    if (stats == m_stats.end()) {
-        if (m_stats.size() < m_options.maxTrackedChannels)
-            stats = m_stats.insert(channel, ChannelStats{channel, 0, 0, 0, 0});
-        else
-            ++m_droppedChannelStats;
-    }
-    if (stats != m_stats.end()) {
-        ++stats->messages;
-        stats->bytes += payload.size();
-        stats->lastReceivedMs = nowMs;
+    const qint64 nowMs = wallMs();
+    if (m_options.trackChannelStats) {
+        auto stats = m_stats.find(channel);
+        if (stats == m_stats.end()) {
+            if (m_stats.size() < m_options.maxTrackedChannels)
+                stats = m_stats.insert(channel, ChannelStats{channel, 0, 0, 0, 0});
+            else
+                ++m_droppedChannelStats;
+        }
+        if (stats != m_stats.end()) {
+            ++stats->messages;
+            stats->bytes += payload.size();
+            stats->lastReceivedMs = nowMs;
+        }
     }
     if (m_buffer.size() >= m_options.bufferLimit) {
         ++m_dropped;
         return;
     }
     m_buffer.append(PubSubMessage{std::move(channel), std::move(pattern), std::move(payload), nowMs,
-                                  monotonicNs()});
+                                  monotonicNs(), nowMs});
+}
+
+void RedisMonitor::emitMessages(bool everything)
+{
+    // Stamped messages go out; unstamped ones wait for the next PING answer, unless
+    // none is coming (no PING in flight) or they waited long enough.
+    qsizetype count = m_stamped;
+    if (everything || m_pingsInFlight.empty() || !pingClockActive()) {
+        count = m_buffer.size();
+    } else {
+        const qint64 oldestAllowedNs = monotonicNs() - qint64(m_options.holdForPongMs) * 1'000'000;
+        while (count < m_buffer.size() && m_buffer[count].receivedMonoNs <= oldestAllowedNs)
+            ++count;
+    }
+    if (count == 0)
+        return;
+    if (count == m_buffer.size()) {
+        emit messages(m_buffer);
+        m_buffer.clear();
+    } else {
+        emit messages(m_buffer.first(count));
+        m_buffer.remove(0, count);
+    }
+    m_stamped = std::max<qsizetype>(0, m_stamped - count);
 }
 
 void RedisMonitor::flush()
 {
-    // Read before the batch goes out: every message in it was received before.
-    const qint64 upTo = QDateTime::currentMSecsSinceEpoch();
-    if (!m_buffer.isEmpty()) {
-        emit messages(m_buffer);
-        m_buffer.clear();
-    }
+    // Read before the batch goes out: every message queued before it is in the batch
+    // or in an earlier one (unstamped messages held back were queued after it).
+    const qint64 upTo = clockMs();
+    emitMessages(false);
     emit deliveredUpTo(upTo);
     // Rates over the last whole second, refreshed once a second.
     const qint64 now = monotonicNs();

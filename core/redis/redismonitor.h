@@ -6,6 +6,7 @@
 #include <QHash>
 #include <QList>
 #include <QObject>
+#include <deque>
 #include <optional>
 
 class QTimer;
@@ -20,6 +21,11 @@ struct PubSubMessage
     QByteArray payload;
     qint64 receivedMs = 0;     // wall clock, ms since the epoch (compared with Kafka time)
     qint64 receivedMonoNs = 0; // monotonic, for rates and intervals
+    // When Redis had already queued it for us, at the latest: the send time of the
+    // first PING answered after it (or receivedMs). A subscriber that reads late
+    // still knows when the message was delivered to it: receivedMs - deliveredMs is
+    // the subscriber's own lag, not the system's latency.
+    qint64 deliveredMs = 0;
 };
 
 struct ChannelStats
@@ -86,6 +92,15 @@ public:
         int maxTrackedChannels = 10'000;
         // 0 = no PUBSUB polling (no second connection).
         int activeChannelPollMs = 0;
+        // A PING on the subscribed connection this often: Redis answers it behind
+        // every message it queued before, so its answer bounds the delivery time of
+        // those messages and measures how far behind the monitor reads (0 = off).
+        int pingIntervalMs = 20;
+        // Messages wait for the next PING answer, so that it stamps them; longer
+        // than this, they go out stamped with their receipt time.
+        int holdForPongMs = 200;
+        // Per-channel counts and rates (the GUI's channel tree); the checker needs none.
+        bool trackChannelStats = true;
     };
 
     explicit RedisMonitor(Options options, QObject *parent = nullptr);
@@ -109,11 +124,16 @@ public:
 
 signals:
     void messages(const QList<dualscope::redis::PubSubMessage> &batch);
-    // After every batch interval (with or without messages): every message received
-    // before this wall-clock time has been emitted. A consumer that lags behind on
-    // its own thread judges "has the notification come?" against this, not against
-    // its clock.
+    // After every batch interval (with or without messages): every message Redis
+    // queued for us before this wall-clock time has been emitted. While subscribed
+    // it is the send time of the last answered PING (everything queued before it
+    // came first), so a monitor that reads late says so instead of claiming "now";
+    // while the subscription is down, nothing more can come, and it is now.
+    // Consumers judge "has the notification come?" against this, never their clock.
     void deliveredUpTo(qint64 wallMs);
+    // At each PING answer: how long the answer took, i.e. how far behind the
+    // monitor reads its subscription (the queue in front of it), in ms.
+    void lagSampled(qint64 lagMs);
     // All subscriptions confirmed (after start, after each reconnect, after a change);
     // after a reconnect, outageEnded() comes first.
     void subscribed();
@@ -142,12 +162,24 @@ private:
     void sendSubscribe(const QByteArray &name, bool isPattern, bool subscribe);
     void pollActiveChannels();
     void recordMessage(QByteArray channel, QByteArray pattern, QByteArray payload);
+    void sendPing();
+    void onPong();
+    void emitMessages(bool everything);
+    qint64 clockMs() const;
+    bool pingClockActive() const;
 
     Options m_options;
     RedisConnection *m_connection = nullptr;
     RedisConnection *m_control = nullptr;
     QTimer *m_flushTimer = nullptr;
     QTimer *m_pollTimer = nullptr;
+    QTimer *m_pingTimer = nullptr;
+    // Send times of PINGs not answered yet, oldest first (pongs come in order).
+    std::deque<qint64> m_pingsInFlight;
+    // m_buffer[0, m_stamped) has its deliveredMs from a PING answer.
+    qsizetype m_stamped = 0;
+    // Everything Redis queued for us before this time has been read.
+    qint64 m_readUpToMs = 0;
     QHash<QByteArray, Subscription> m_patterns;
     QHash<QByteArray, Subscription> m_channels;
     QList<PubSubMessage> m_buffer;

@@ -83,7 +83,8 @@ private slots:
     {
         const QList<QByteArray> expected = {"matched",       "missing",     "orphan",
                                             "wrong_channel", "duplicate",   "late",
-                                            "oversized",     "unparseable", "unobserved"};
+                                            "oversized",     "unparseable", "unobserved",
+                                            "key_spread",    "reordered"};
         QCOMPARE(std::size(kAllGapKinds), size_t(expected.size()));
         for (qsizetype i = 0; i < expected.size(); ++i) {
             QCOMPARE(QByteArray(kindName(kAllGapKinds[i])), expected.at(i));
@@ -215,24 +216,173 @@ private slots:
         QCOMPARE(detector.counts().missing, 0);
     }
 
-    void notificationAfterTheGraceIsMissingAndLate()
+    void notificationAfterTheGraceRevisesMissingToLate()
     {
-        // given a record whose notification comes 2.5 s later
+        // given a record whose notification comes 2.5 s later, judged missing first
         GapDetector detector(config());
         detector.addKafka(record("slow", T0));
         detector.advance(T0 + 2600);
         QCOMPARE(kinds(detector.takeGaps()), QList<QByteArray>{"missing"});
+        QCOMPARE(detector.counts().missing, 1);
         // when it finally arrives
         detector.addRedis(note("slow", T0 + 2500));
-        // then it is reported late (with a detail), and the event stays missing
+        // then the verdict is revised once: matched and late, the gap says what it revises
         const QList<Gap> gaps = detector.takeGaps();
         QCOMPARE(kinds(gaps), QList<QByteArray>{"late"});
-        QVERIFY(gaps[0].detail.contains(QLatin1String("missing")));
-        // and a further copy is a duplicate
+        QCOMPARE(gaps[0].revises, std::optional<GapKind>(GapKind::Missing));
+        QVERIFY(gaps[0].detail.contains(QLatin1String("reported missing before")));
+        const GapCounts c = detector.counts();
+        QCOMPARE(c.missing, 0);
+        QCOMPARE(c.matched, 1);
+        QCOMPARE(c.late, 1);
+        QCOMPARE(c.revised, 1);
+        // and a further copy is a duplicate, not a second revision
         detector.addRedis(note("slow", T0 + 2700));
         QCOMPARE(kinds(detector.takeGaps()), QList<QByteArray>{"duplicate"});
-        QCOMPARE(detector.counts().matched, 0);
+        QCOMPARE(detector.counts().matched, 1);
         verifyInvariant(detector.counts());
+    }
+
+    void notificationAfterTheGraceBeforeAnyVerdictIsMatchedLate()
+    {
+        // given a checker whose clock has not passed the grace window yet
+        GapDetector detector(config());
+        detector.addKafka(record("slow", T0));
+        detector.advance(T0 + 1000);
+        // when the notification comes 2.5 s after the record
+        detector.addRedis(note("slow", T0 + 2500));
+        // then it is matched and late at once, never missing
+        QCOMPARE(kinds(detector.takeGaps()), QList<QByteArray>{"late"});
+        QCOMPARE(detector.counts().missing, 0);
+        QCOMPARE(detector.counts().matched, 1);
+        QCOMPARE(detector.counts().revised, 0);
+    }
+
+    void aCheckerThatReadLateJudgesOnDeliveryTime()
+    {
+        // given a notification Redis delivered 50 ms after its record, that the
+        // checker read only 3 s later (it was behind)
+        GapDetector detector(config());
+        detector.addKafka(record("e", T0));
+        RedisObservation late = note("e", T0 + 3050);
+        late.deliveredMs = T0 + 50;
+        detector.addRedis(late);
+        // then it is matched, neither late nor missing, with the system's latency
+        QVERIFY(detector.takeGaps().isEmpty());
+        QCOMPARE(detector.counts().matched, 1);
+        QCOMPARE(detector.latency().max(), 50'000);
+    }
+
+    void replayMinutesLaterRevisesMissing()
+    {
+        // given an event judged missing
+        GapDetector detector(config());
+        detector.setKafkaCaughtUp(T0, true);
+        detector.addKafka(record("gone", T0));
+        detector.advance(T0 + kGrace + 1);
+        QCOMPARE(kinds(detector.takeGaps()), QList<QByteArray>{"missing"});
+        // when its notification is replayed 5 minutes later (far past the short memory)
+        detector.advance(T0 + 5 * 60'000);
+        detector.addRedis(note("gone", T0 + 5 * 60'000));
+        detector.advance(T0 + 5 * 60'000 + kGrace + 1);
+        // then the verdict is revised (matched, late): no orphan
+        const QList<Gap> gaps = detector.takeGaps();
+        QCOMPARE(kinds(gaps), QList<QByteArray>{"late"});
+        QCOMPARE(detector.counts().orphan, 0);
+        QCOMPARE(detector.counts().missing, 0);
+        // and after the long memory, the id is forgotten
+        detector.advance(T0 + 5 * 60'000 + 3 * kGrace);
+        QCOMPARE(detector.pendingCount(), 0);
+    }
+
+    void theLongMemoryIsBoundedInCount()
+    {
+        GapDetector::Config c = config();
+        c.maxRememberedMissing = 100;
+        GapDetector detector(c);
+        for (int i = 0; i < 300; ++i)
+            detector.addKafka(record("m" + QByteArray::number(i), T0 + i));
+        detector.advance(T0 + 300 + kGrace + 1);
+        QCOMPARE(detector.counts().missing, 300);
+        // only the 100 newest verdicts are remembered
+        QCOMPARE(detector.pendingCount(), 100);
+    }
+
+    void windowEndKeepsLaterTrafficOutside()
+    {
+        // given a window closed at T0 + 1000 while traffic flows on
+        GapDetector detector(config());
+        detector.addKafka(record("in", T0 + 900));
+        detector.addRedis(note("early-note", T0 + 990)); // its record is stamped after the end
+        detector.closeWindow(T0 + 1000);
+        detector.addRedis(note("in", T0 + 1100));          // a window event's notification
+        detector.addKafka(record("early-note", T0 + 1001)); // outside: no event
+        detector.addKafka(record("after", T0 + 1200));      // outside
+        detector.addRedis(note("after", T0 + 1250));        // outside
+        detector.addRedis(note("stranger", T0 + 1300));     // outside, not an orphan
+        // when the clocks pass the end plus the grace window
+        detector.finishAt(T0 + 1000 + kGrace + 1, T0 + 1000 + kGrace + 1);
+        // then only the window's event is judged: matched, and nothing else
+        const GapCounts c = detector.counts();
+        QCOMPARE(c.kafkaEvents, 1);
+        QCOMPARE(c.matched, 1);
+        QCOMPARE(c.orphan, 0);
+        QCOMPARE(c.missing, 0);
+        QCOMPARE(c.outsideWindowRecords, 2);
+        QCOMPARE(c.outsideWindowNotifications, 3);
+        verifyInvariant(c);
+    }
+
+    void finishBeforeTheClocksMeansUnobservedAndUnjudged()
+    {
+        // given an event and a notification without a record, and clocks that lag
+        GapDetector detector(config());
+        detector.addKafka(record("pending", T0));
+        detector.addRedis(note("no-record", T0 + 10));
+        // when the check ends with the Redis clock short of the event's grace window
+        // and the Kafka clock short of the notification's
+        detector.finishAt(T0 + 500, T0 + 500);
+        // then nothing is called missing or orphan
+        const GapCounts c = detector.counts();
+        QCOMPARE(c.missing, 0);
+        QCOMPARE(c.orphan, 0);
+        QCOMPARE(c.unobserved, 1);
+        QCOMPARE(c.unjudgedNotifications, 1);
+        verifyInvariant(c);
+    }
+
+    void keySpreadOncePerKey()
+    {
+        // given a producer that spreads one key over partitions
+        GapDetector detector(config());
+        detector.addKafka({0, 0, T0, "octocat", recordJson("a")});
+        detector.addKafka({1, 0, T0, "octocat", recordJson("b")});
+        detector.addKafka({2, 0, T0, "octocat", recordJson("c")});
+        detector.addKafka({0, 1, T0, "other", recordJson("d")});
+        // then one key_spread, informational (not a gap of the invariant)
+        const QList<Gap> gaps = detector.takeGaps();
+        QCOMPARE(kinds(gaps), QList<QByteArray>{"key_spread"});
+        QVERIFY(gaps[0].detail.contains(QLatin1String("partitions 0 and 1")));
+        QCOMPARE(detector.counts().keySpread, 1);
+        QCOMPARE(detector.counts().gapTotal(), 0);
+    }
+
+    void reorderedOnAChannel()
+    {
+        // given three records of one source in order on partition 0
+        GapDetector detector(config());
+        for (int i = 0; i < 3; ++i)
+            detector.addKafka(record("r" + QByteArray::number(i), T0, "octocat", i));
+        // when their notifications come 0, 2, 1
+        detector.addRedis(note("r0", T0 + 10));
+        detector.addRedis(note("r2", T0 + 11));
+        detector.addRedis(note("r1", T0 + 12));
+        // then one is reordered, all three matched
+        const QList<Gap> gaps = detector.takeGaps();
+        QCOMPARE(kinds(gaps), QList<QByteArray>{"reordered"});
+        QCOMPARE(gaps[0].id, QByteArray("r1"));
+        QCOMPARE(detector.counts().matched, 3);
+        QCOMPARE(detector.counts().gapTotal(), 0);
     }
 
     void lateVersusMatchedBoundary()
@@ -312,13 +462,16 @@ private slots:
         detector.advance(T0 + 10 + 2 * kGrace + 1);
         // then the id is forgotten and memory is back to nothing
         QCOMPARE(detector.pendingCount(), 0);
-        // and a copy after that is an orphan whose detail explains the memory window
+        // and a copy after that is an orphan whose detail names the part of Kafka read
+        // and the memory window, never "not in Kafka"
         detector.addRedis(note("e1", T0 + 6000));
         detector.advance(T0 + 6000 + kGrace + 1);
         const QList<Gap> gaps = detector.takeGaps();
         QCOMPARE(kinds(gaps), QList<QByteArray>{"orphan"});
-        QVERIFY2(gaps[0].detail.contains(QLatin1String("no longer remembered")),
+        QVERIFY2(gaps[0].detail.contains(QLatin1String("in the part of Kafka read")) &&
+                     gaps[0].detail.contains(QLatin1String("remembers a verdict")),
                  qPrintable(gaps[0].detail));
+        QVERIFY(!gaps[0].detail.contains(QLatin1String("not in Kafka")));
         QCOMPARE(detector.counts().duplicate, 1);
     }
 

@@ -112,10 +112,18 @@ private slots:
         const QJsonObject counts = root.value(QLatin1String("counts")).toObject();
         for (const char *name :
              {"matched", "missing", "orphan", "wrong_channel", "duplicate", "late", "oversized",
-              "unparseable", "unobserved", "kafka_records", "redis_notifications"}) {
+              "unparseable", "unobserved", "key_spread", "reordered", "kafka_records",
+              "redis_notifications", "revised", "outside_window_records",
+              "outside_window_notifications", "unjudged_notifications"}) {
             QVERIFY2(counts.value(QLatin1String(name)).isDouble(), name);
         }
-        QCOMPARE(counts.size(), 11);
+        QCOMPARE(counts.size(), 17);
+        // and the checker's own lag, apart from the system's latency
+        for (const char *lag : {"checker_lag_ms", "kafka_tail_lag_ms"}) {
+            const QJsonObject summary = root.value(QLatin1String(lag)).toObject();
+            for (const char *name : {"p50", "p90", "p99", "max"})
+                QVERIFY2(summary.value(QLatin1String(name)).isDouble(), lag);
+        }
         QCOMPARE(counts.value(QLatin1String("wrong_channel")).toInteger(), 1);
         QCOMPARE(counts.value(QLatin1String("kafka_records")).toInteger(), 101);
 
@@ -152,7 +160,9 @@ private slots:
         QCOMPARE(gaps.size(), 4);
         for (const QJsonValue &value : gaps) {
             const QJsonObject gap = value.toObject();
-            QCOMPARE(gap.size(), 9);
+            QCOMPARE(gap.size(), 10);
+            QVERIFY(gap.value(QLatin1String("revises")).isNull() ||
+                    gap.value(QLatin1String("revises")).isString());
             QVERIFY(gap.value(QLatin1String("kind")).isString());
             QVERIFY(gap.value(QLatin1String("detail")).isString());
             for (const char *name : {"id", "channel", "expected_channel"}) {
@@ -321,7 +331,8 @@ private slots:
                                          QStringLiteral("orphan"), QStringLiteral("wrong_channel"),
                                          QStringLiteral("duplicate"), QStringLiteral("late"),
                                          QStringLiteral("oversized"), QStringLiteral("unparseable"),
-                                         QStringLiteral("unobserved")}));
+                                         QStringLiteral("unobserved"), QStringLiteral("key_spread"),
+                                         QStringLiteral("reordered")}));
         QCOMPARE(failed, (QStringList{QStringLiteral("missing"), QStringLiteral("orphan"),
                                       QStringLiteral("wrong_channel"), QStringLiteral("duplicate"),
                                       QStringLiteral("late"), QStringLiteral("unobserved")}));

@@ -119,6 +119,12 @@ ConnectionDialog::ConnectionDialog(ProfileStore *store, QWidget *parent)
     m_redisPassword->setEchoMode(QLineEdit::Password);
     m_redisDb = named(new QSpinBox, "redisDb");
     m_redisDb->setRange(0, 15);
+    m_redisCa = named(new QLineEdit, "redisTlsCaFile");
+    m_redisCa->setPlaceholderText(tr("rediss:// only; empty: the system's CAs"));
+    m_redisCert = named(new QLineEdit, "redisTlsCertFile");
+    m_redisCert->setPlaceholderText(tr("PEM, with the key below"));
+    m_redisKey = named(new QLineEdit, "redisTlsKeyFile");
+    m_redisKey->setPlaceholderText(tr("PEM, not encrypted"));
 
     auto *kafkaBox = new QGroupBox(tr("Kafka"));
     auto *kafkaForm = new QFormLayout(kafkaBox);
@@ -137,6 +143,9 @@ ConnectionDialog::ConnectionDialog(ProfileStore *store, QWidget *parent)
     redisForm->addRow(tr("User:"), m_redisUser);
     redisForm->addRow(tr("Password:"), m_redisPassword);
     redisForm->addRow(tr("Database:"), m_redisDb);
+    redisForm->addRow(tr("TLS CA file:"), m_redisCa);
+    redisForm->addRow(tr("Client certificate:"), m_redisCert);
+    redisForm->addRow(tr("Client key:"), m_redisKey);
 
     m_kafkaResult = named(new QLabel, "kafkaResult");
     m_redisResult = named(new QLabel, "redisResult");
@@ -237,6 +246,9 @@ ConnectionProfile ConnectionDialog::profile() const
     p.redisUser = m_redisUser->text();
     p.redisPassword = m_redisPassword->text();
     p.redisDb = m_redisDb->value();
+    p.redisTlsCaFile = m_redisCa->text().trimmed();
+    p.redisTlsCertFile = m_redisCert->text().trimmed();
+    p.redisTlsKeyFile = m_redisKey->text().trimmed();
     return p;
 }
 
@@ -258,6 +270,9 @@ void ConnectionDialog::setProfile(const ConnectionProfile &p)
     m_redisUser->setText(p.redisUser);
     m_redisPassword->setText(p.redisPassword);
     m_redisDb->setValue(p.redisDb);
+    m_redisCa->setText(p.redisTlsCaFile);
+    m_redisCert->setText(p.redisTlsCertFile);
+    m_redisKey->setText(p.redisTlsKeyFile);
     m_kafkaResult->clear();
     m_redisResult->clear();
 }
@@ -385,8 +400,10 @@ void ConnectionDialog::testKafka(const ConnectionProfile &p)
 void ConnectionDialog::testRedis(const ConnectionProfile &p)
 {
     QString error;
-    const auto url = redis::RedisUrl::parse(p.redisUrlWithCredentials(), &error);
-    if (!url) {
+    auto url = redis::RedisUrl::parse(p.redisUrlWithCredentials(), &error);
+    if (url)
+        p.applyTlsFiles(&*url);
+    if (!url || !redis::checkTlsFiles(*url, &error)) {
         m_redisResult->setText(QStringLiteral("Redis: ") + error);
         testFinished();
         return;

@@ -71,6 +71,9 @@ private:
     QLineEdit *m_redisUser;
     QLineEdit *m_redisPassword;
     QSpinBox *m_redisDb;
+    QLineEdit *m_redisCa;
+    QLineEdit *m_redisCert;
+    QLineEdit *m_redisKey;
     QLabel *m_kafkaResult;
     QLabel *m_redisResult;
     QLabel *m_status;

@@ -67,4 +67,11 @@ QString ConnectionProfile::redisUrlWithCredentials() const
            url->endpoint() + QLatin1Char('/') + QString::number(db);
 }
 
+void ConnectionProfile::applyTlsFiles(redis::RedisUrl *url) const
+{
+    url->tlsCaFile = redisTlsCaFile;
+    url->tlsCertFile = redisTlsCertFile;
+    url->tlsKeyFile = redisTlsKeyFile;
+}
+
 } // namespace dualscope::ui

@@ -9,6 +9,10 @@
 #include <QString>
 #include <utility>
 
+namespace dualscope::redis {
+struct RedisUrl;
+}
+
 namespace dualscope::ui {
 
 // One saved way to reach a system: its Kafka cluster and its Redis server. A plain
@@ -30,12 +34,19 @@ struct ConnectionProfile
     QString redisUser;
     QString redisPassword;
     int redisDb = 0;
+    // rediss:// only (PEM files): a private CA instead of the system's, and a client
+    // certificate with its key.
+    QString redisTlsCaFile;
+    QString redisTlsCertFile;
+    QString redisTlsKeyFile;
 
     // librdkafka properties for the security fields, then the extras (later ones win).
     kafka::Properties kafkaProperties() const;
     // redisUrl with user, password and db filled in, for handing to core. It holds the
     // password: never log it or show it (RedisUrl::toDisplayString() is for that).
     QString redisUrlWithCredentials() const;
+    // Sets the TLS files of this profile on a URL parsed from redisUrlWithCredentials().
+    void applyTlsFiles(redis::RedisUrl *url) const;
 
     friend bool operator==(const ConnectionProfile &, const ConnectionProfile &) = default;
 };

@@ -107,6 +107,9 @@ ConnectionProfile ProfileStore::load(const QString &name) const
     profile.redisUrl = settings.value(QStringLiteral("redisUrl")).toString();
     profile.redisUser = settings.value(QStringLiteral("redisUser")).toString();
     profile.redisDb = settings.value(QStringLiteral("redisDb"), 0).toInt();
+    profile.redisTlsCaFile = settings.value(QStringLiteral("redisTlsCaFile")).toString();
+    profile.redisTlsCertFile = settings.value(QStringLiteral("redisTlsCertFile")).toString();
+    profile.redisTlsKeyFile = settings.value(QStringLiteral("redisTlsKeyFile")).toString();
     return profile;
 }
 
@@ -140,6 +143,10 @@ void ProfileStore::save(const ConnectionProfile &given)
     settings.setValue(QStringLiteral("redisUrl"), profile.redisUrl);
     settings.setValue(QStringLiteral("redisUser"), profile.redisUser);
     settings.setValue(QStringLiteral("redisDb"), profile.redisDb);
+    // Paths only: the key file stays where the user keeps it.
+    settings.setValue(QStringLiteral("redisTlsCaFile"), profile.redisTlsCaFile);
+    settings.setValue(QStringLiteral("redisTlsCertFile"), profile.redisTlsCertFile);
+    settings.setValue(QStringLiteral("redisTlsKeyFile"), profile.redisTlsKeyFile);
     settings.endGroup();
     settings.sync();
 
