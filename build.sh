@@ -135,7 +135,7 @@ fuzz)
     install_packages "${FUZZ_PACKAGES[@]}"
     cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
         -DDUALSCOPE_FUZZ=ON -DDUALSCOPE_WERROR=ON >/dev/null
-    cmake --build build-fuzz -j "$JOBS"
+    cmake --build build-fuzz -j "$JOBS" --target fuzzers
     status=0
     for binary in build-fuzz/fuzz/fuzz_*; do
         target=${binary##*/fuzz_}
@@ -143,7 +143,9 @@ fuzz)
         mkdir -p "build-fuzz/corpus/$target" build-fuzz/crashes
         log "fuzzing $target for ${seconds} s"
         fuzz_log=build-fuzz/$target.log
-        ASAN_OPTIONS=detect_leaks=1 "$binary" -max_total_time="$seconds" -print_final_stats=1 \
+        ASAN_OPTIONS=detect_leaks=1 \
+            UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:suppressions=tests/fuzz/ubsan.supp \
+            "$binary" -max_total_time="$seconds" -print_final_stats=1 \
             ${DUALSCOPE_FUZZ_RUNS:+-runs=$DUALSCOPE_FUZZ_RUNS} -rss_limit_mb=2048 \
             -artifact_prefix="build-fuzz/crashes/$target-" \
             "build-fuzz/corpus/$target" "tests/fuzz/corpus/$target" >"$fuzz_log" 2>&1 || {

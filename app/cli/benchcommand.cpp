@@ -126,7 +126,9 @@ int benchCheck(const QStringList &arguments)
     parser.addOption({QStringLiteral("count"),
                       QStringLiteral("Events of dual traffic (default 1000000)."),
                       QStringLiteral("N"), QStringLiteral("1000000")});
-    parser.addOption({QStringLiteral("rate"), QStringLiteral("Events per second (default 100000)."),
+    parser.addOption({QStringLiteral("rate"),
+                      QStringLiteral("Events per second (default 100000; 0: as fast as the "
+                                     "publisher can)."),
                       QStringLiteral("R"), QStringLiteral("100000")});
     parser.addOption({QStringLiteral("detector-events"),
                       QStringLiteral("Events for the detector-alone run (default 2000000)."),
@@ -142,7 +144,7 @@ int benchCheck(const QStringList &arguments)
     QString error;
     if (!readCount(parser, QStringLiteral("count"), 1, &count, &error) ||
         !readCount(parser, QStringLiteral("detector-events"), 1, &detectorEvents, &error) ||
-        !readNumber(parser, QStringLiteral("rate"), 1, &rate, &error)) {
+        !readNumber(parser, QStringLiteral("rate"), 0, &rate, &error)) {
         printError(error);
         return ExitError;
     }
@@ -208,15 +210,18 @@ int benchCheck(const QStringList &arguments)
                            QString::fromUtf8(connection.kafkaBootstrap));
         environment.insert(QStringLiteral("DUALSCOPE_REDIS"), connection.redisUrlText);
         publisher.setProcessEnvironment(environment);
-        publisher.start(QCoreApplication::applicationFilePath(),
-                        {QStringLiteral("publish"), QStringLiteral("--topic"),
-                         QString::fromUtf8(connection.topic), QStringLiteral("--count"),
-                         QString::number(count), QStringLiteral("--rate"), QString::number(rate),
-                         QStringLiteral("--burst"), QString::number(std::max(1000.0, rate / 10)),
-                         QStringLiteral("--batch"), QStringLiteral("1000"),
-                         QStringLiteral("--sources"), QStringLiteral("50"),
-                         QStringLiteral("--json")});
+        QStringList publish{QStringLiteral("publish"),  QStringLiteral("--topic"),
+                            QString::fromUtf8(connection.topic), QStringLiteral("--count"),
+                            QString::number(count),     QStringLiteral("--batch"),
+                            QStringLiteral("1000"),     QStringLiteral("--sources"),
+                            QStringLiteral("50"),       QStringLiteral("--json")};
+        if (rate > 0)
+            publish << QStringLiteral("--rate") << QString::number(rate) << QStringLiteral("--burst")
+                    << QString::number(std::max(1000.0, rate / 10));
+        publisher.start(QCoreApplication::applicationFilePath(), publish);
     });
+    qint64 publishedAtMs = -1;
+    QObject::connect(&publisher, &QProcess::finished, app, [&] { publishedAtMs = clock.elapsed(); });
     QObject::connect(&publisher, &QProcess::finished, session, [session] { session->stop(); });
     QObject::connect(session, &check::CheckSession::finished, app,
                      [&](const check::CheckResult &checkResult) {
@@ -237,14 +242,24 @@ int benchCheck(const QStringList &arguments)
     const double publishedRate = published.value(QLatin1String("events_per_s")).toDouble();
     const qint64 acked = published.value(QLatin1String("kafka_acked")).toInteger();
     const gap::GapCounts &c = result.counts;
+    const double checkedSeconds = clock.elapsed() / 1000.0;
     out << "whole check: " << acked << " events published at "
-        << QString::number(publishedRate, 'f', 0) << "/s (asked " << QString::number(rate, 'f', 0)
-        << "/s); matched " << c.matched << ", gaps " << c.gapTotal() << " (missing " << c.missing
+        << QString::number(publishedRate, 'f', 0) << "/s (asked "
+        << (rate > 0 ? QString::number(rate, 'f', 0) + QStringLiteral("/s") : QStringLiteral("unlimited"))
+        << "); matched " << c.matched << " ("
+        << QString::number(c.matched / std::max(0.001, checkedSeconds), 'f', 0)
+        << " checked/s, the window included), gaps " << c.gapTotal() << " (missing " << c.missing
         << ", orphan " << c.orphan << ", late " << c.late << ", unobserved " << c.unobserved
         << "), dropped in our buffers " << result.droppedNotifications << "; latency p50 "
         << result.latency.percentile(50) / 1000.0 << " ms, p99 "
-        << result.latency.percentile(99) / 1000.0 << " ms; done "
-        << QString::number(clock.elapsed() / 1000.0, 'f', 1) << " s after start" << Qt::endl;
+        << result.latency.percentile(99) / 1000.0 << " ms; publisher done "
+        << QString::number(publishedAtMs / 1000.0, 'f', 1) << " s, check done "
+        << QString::number(checkedSeconds, 'f', 1) << " s after start" << Qt::endl;
+    const gap::LatencySummary &lag = result.window.checkerLagMs;
+    out << "checker lag (its own): redis p50 " << lag.p50 << " ms, p99 " << lag.p99 << " ms, max "
+        << lag.max << " ms (target p99 < 250 ms); kafka tail p99 "
+        << result.window.kafkaTailLagMs.p99 << " ms, max " << result.window.kafkaTailLagMs.max
+        << " ms; redis outages " << result.window.outages.size() << Qt::endl;
     out << "peak resident memory of the check process: "
         << QString::number(peakRssMegabytes(), 'f', 1) << " MB (target < 250 MB)" << Qt::endl;
     const bool clean = c.gapTotal() == 0 && c.matched == acked && acked == count;

@@ -8,6 +8,7 @@
 #include <QDateTime>
 #include <QThread>
 #include <QTimer>
+#include <limits>
 
 namespace dualscope::check {
 
@@ -17,6 +18,9 @@ namespace {
 
 // How often the detector judges what its grace window allows and progress goes out.
 constexpr int kTickMs = 100;
+// How far before the start a check from the end reads the topic, beyond the grace
+// window: records of notifications in flight at the start, produced a little late.
+constexpr qint64 kLookbackMarginMs = 1000;
 // After the window ends, how long the Kafka tail may take to catch up before the
 // result is given anyway (a lagging consumer is not the system's fault).
 constexpr qint64 kCatchUpAllowanceMs = 10'000;
@@ -91,14 +95,22 @@ void CheckSession::start()
     tailOptions.resolveTimeoutMs = m_config.connectTimeoutMs * 2;
     switch (m_config.from) {
     case CheckConfig::From::End:
-        tailOptions.from = kafka::TailOptions::From::End;
+        // From the end, and a little before it: the records of notifications that
+        // arrive just after the start are then read, so such a notification is judged
+        // (matched, or an orphan for sure) instead of left in doubt. Those records
+        // are context, not events of the window (contextBeforeMs).
+        tailOptions.from = kafka::TailOptions::From::Timestamp;
+        tailOptions.timestampMs = nowMs() - m_config.detector.graceMs - kLookbackMarginMs;
+        m_tailStartMs = tailOptions.timestampMs;
         break;
     case CheckConfig::From::Beginning:
         tailOptions.from = kafka::TailOptions::From::Beginning;
+        m_tailStartMs = std::numeric_limits<qint64>::min() / 2;
         break;
     case CheckConfig::From::Timestamp:
         tailOptions.from = kafka::TailOptions::From::Timestamp;
         tailOptions.timestampMs = m_config.fromTimestampMs;
+        m_tailStartMs = m_config.fromTimestampMs;
         break;
     }
     m_tail = new kafka::KafkaTail(m_config.kafkaBootstrap, m_config.kafkaProperties, tailOptions);
@@ -112,7 +124,22 @@ void CheckSession::start()
         else
             qCWarning(lcCheck).noquote() << "Kafka:" << why;
     });
+    connect(m_tail, &kafka::KafkaTail::recordsSkipped, this,
+            [this](qint32 partition, qint64 from, qint64 to) {
+                m_detector->kafkaRecordsLost(nowMs());
+                m_kafkaSkipped.append({partition, from, to - 1});
+                emit warning(QStringLiteral("the Kafka tail could not read offsets %1-%2 of "
+                                            "partition %3 (retention deleted them first): "
+                                            "notifications of that time are not judged")
+                                 .arg(from)
+                                 .arg(to - 1)
+                                 .arg(partition));
+            });
     connect(m_tail, &kafka::KafkaTail::positioned, this, [this] {
+        // Records appended before the tail's start are not read: a notification of
+        // that time may be of one of them.
+        if (m_detector)
+            m_detector->setKafkaReadsFrom(m_tailStartMs);
         m_positioned = true;
         maybeReady();
     });
@@ -137,6 +164,8 @@ void CheckSession::startJudging(qint64 observedSinceMs)
 {
     gap::GapDetector::Config detectorConfig = m_config.detector;
     detectorConfig.observedSinceMs = observedSinceMs;
+    if (m_config.from == CheckConfig::From::End)
+        detectorConfig.contextBeforeMs = observedSinceMs;
     m_detector.emplace(detectorConfig);
     QMetaObject::invokeMethod(m_tail, &kafka::KafkaTail::start);
 }
@@ -348,6 +377,7 @@ void CheckSession::finish()
     result.window.outages = m_detector->outages();
     result.window.checkerLagMs = gap::LatencySummary::of(m_redisLag);
     result.window.kafkaTailLagMs = gap::LatencySummary::of(m_kafkaLag);
+    result.window.kafkaSkipped = m_kafkaSkipped;
     // The peers live on their own threads: ask there, before they stop and go.
     QList<kafka::TailPosition> positions;
     QMetaObject::invokeMethod(

@@ -138,6 +138,8 @@ private:
     qint64 m_redisClockMs = 0;
     // The tail's clock: every record appended before it has been handed over.
     qint64 m_kafkaClockMs = 0;
+    // Where the tail starts reading, as a record time (records before it are not read).
+    qint64 m_tailStartMs = 0;
     metrics::LatencyHistogram m_redisLag; // microseconds, sampled every tick
     metrics::LatencyHistogram m_kafkaLag;
     qint64 m_windowStartMs = 0;
@@ -147,6 +149,7 @@ private:
     // Rows of m_gaps holding a missing or unobserved verdict, by id: a revision
     // replaces its row.
     QHash<QByteArray, qsizetype> m_silentGapRows;
+    QList<gap::PartitionRange> m_kafkaSkipped;
     qint64 m_gapsNotListed = 0;
     int m_ticks = 0;
 };

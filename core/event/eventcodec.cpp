@@ -62,6 +62,19 @@ bool parseDocument(const QByteArray &json, Document *doc, CodecError *error)
 
 // Reads a required identifier-like text field: a non-empty string without control
 // characters (they would break channel names and log lines).
+// RapidJSON 1.1 validates the input's UTF-8 but decodes an escaped lone low
+// surrogate ("\uDC00") into the three bytes ED B0 80, which no UTF-8 decoder (our
+// own included) accepts: text that cannot be written back. Found by fuzzing.
+bool hasEncodedSurrogate(const char *text, qsizetype size)
+{
+    for (qsizetype i = 0; i + 1 < size; ++i) {
+        if (static_cast<unsigned char>(text[i]) == 0xED &&
+            static_cast<unsigned char>(text[i + 1]) >= 0xA0)
+            return true;
+    }
+    return false;
+}
+
 bool readText(const Value &object, const char *field, QByteArray *out, CodecError *error)
 {
     const auto it = object.FindMember(field);
@@ -81,6 +94,10 @@ bool readText(const Value &object, const char *field, QByteArray *out, CodecErro
         return fail(
             error, field,
             QStringLiteral("field '%1' contains a control character").arg(QLatin1String(field)));
+    if (hasEncodedSurrogate(value.GetString(), size))
+        return fail(error, field,
+                    QStringLiteral("field '%1' holds a lone UTF-16 surrogate (\\uD800-\\uDFFF)")
+                        .arg(QLatin1String(field)));
     *out = QByteArray(value.GetString(), size);
     return true;
 }
@@ -170,6 +187,11 @@ std::optional<Event> decodeEvent(const QByteArray &json, CodecError *error)
             return std::nullopt;
         }
         event.payloadJson = toJsonText(payload->value);
+        if (hasEncodedSurrogate(event.payloadJson.constData(), event.payloadJson.size())) {
+            fail(error, "payload",
+                 QStringLiteral("field 'payload' holds a lone UTF-16 surrogate (\\uD800-\\uDFFF)"));
+            return std::nullopt;
+        }
     }
     return event;
 }

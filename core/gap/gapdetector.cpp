@@ -161,6 +161,7 @@ struct Entry
     bool inUse = false;           // a slot of the slab holding an entry
     bool inMissingMemory = false; // remembered as missing/unobserved (the long memory)
     bool afterWindow = false;     // a notification delivered after the window's end
+    bool context = false;         // a record from before the window: known, not judged
 };
 
 // A matched notification, as the order check remembers it.
@@ -698,7 +699,13 @@ struct GapDetector::State
     // (then its event is simply later than the window, or not in it at all).
     void judgeOrphan(Entry &entry)
     {
-        if (entry.afterWindow) {
+        // Its record may be one the tail lost, or one from before where it started.
+        if (entry.deliveredMs <= kafkaLostUntilMs + config.graceMs) {
+            ++counts.unjudgedNotifications;
+            release(entry);
+            return;
+        }
+        if (entry.afterWindow || entry.deliveredMs < kafkaReadsFromMs + config.graceMs) {
             ++counts.outsideWindowNotifications;
             release(entry);
             return;
@@ -787,6 +794,8 @@ struct GapDetector::State
     quint64 seqCounter = 0;
     quint64 arrivalCounter = 0;
     qint64 windowEndMs = kNoEnd;
+    qint64 kafkaReadsFromMs = std::numeric_limits<qint64>::min() / 2;
+    qint64 kafkaLostUntilMs = std::numeric_limits<qint64>::min() / 2;
     QHash<QByteArray, qint32> keyPartitions;
     QHash<QByteArray, std::deque<Arrival>> channelOrder;
 
@@ -849,6 +858,32 @@ void GapDetector::addKafka(const KafkaObservation &record)
                 s.release(s.slab[*it]);
             }
         }
+        return;
+    }
+    if (record.timestampMs < s.config.contextBeforeMs) {
+        // Before the window: remembered for a while so that its notification is
+        // known as outside, and a notification that waits for it is no orphan.
+        ++s.counts.outsideWindowRecords;
+        const Value *root = s.parse(record.value, &why);
+        if (!root || !State::idOf(*root, s.kafkaId, &idView, &why))
+            return;
+        const QByteArray id(idView.data(), idView.size());
+        const auto it = s.index.constFind(id);
+        if (it != s.index.cend()) {
+            if (s.slab[*it].stage == Stage::AwaitingKafka) {
+                ++s.counts.outsideWindowNotifications;
+                s.release(s.slab[*it]);
+            }
+            return;
+        }
+        const quint32 slot = s.allocate(id);
+        s.index.insert(id, slot);
+        Entry &entry = s.slab[slot];
+        entry.context = true;
+        entry.haveKafka = true;
+        entry.kafkaTsMs = record.timestampMs;
+        s.remember(id, entry, s.now);
+        s.enforceCap();
         return;
     }
     ++s.counts.kafkaRecords;
@@ -975,6 +1010,12 @@ void GapDetector::addRedis(const RedisObservation &notification)
     }
     Entry &entry = s.slab[*it];
     const QByteArray &id = entry.id;
+    if (entry.context) {
+        // The notification of a record from before the window.
+        --s.counts.redisNotifications;
+        ++s.counts.outsideWindowNotifications;
+        return;
+    }
     reportOversized(id, entry);
     if (entry.stage == Stage::AwaitingNotification) {
         s.judgeFirstNotification(id, entry, notification.channel, notification.receivedMs,
@@ -1012,6 +1053,16 @@ void GapDetector::setKafkaReadUpTo(qint64 readUpToMs)
 {
     State &s = *m_state;
     s.caughtUpAtMs = std::max(s.caughtUpAtMs, readUpToMs);
+}
+
+void GapDetector::setKafkaReadsFrom(qint64 startedAtMs)
+{
+    m_state->kafkaReadsFromMs = startedAtMs;
+}
+
+void GapDetector::kafkaRecordsLost(qint64 noticedAtMs)
+{
+    m_state->kafkaLostUntilMs = std::max(m_state->kafkaLostUntilMs, noticedAtMs);
 }
 
 void GapDetector::closeWindow(qint64 endMs)

@@ -67,6 +67,11 @@ public:
         // window [ts, ts + grace] starts earlier (read "from beginning") cannot be
         // judged: `unobserved`. The default judges everything.
         qint64 observedSinceMs = std::numeric_limits<qint64>::min();
+        // Records stamped before this are context, not events of the window: read so
+        // that a notification of one is known (outside the window), never an orphan,
+        // and never judged themselves. A check from the end reads a little of the
+        // topic's past for this. The default: none.
+        qint64 contextBeforeMs = std::numeric_limits<qint64>::min();
         // How long ids judged missing or unobserved are remembered, so that a late
         // notification or a replay revises the verdict instead of making an orphan;
         // and at most how many (the oldest go first).
@@ -101,6 +106,14 @@ public:
     // clock): a caught-up moment for the orphan judgement, without waiting for an
     // end-of-partition that never comes while traffic flows.
     void setKafkaReadUpTo(qint64 readUpToMs);
+    // The Kafka tail started at the end of the topic at this moment: a notification
+    // delivered before it plus the grace window may belong to a record from before
+    // its start, so it is never an orphan (counted outside the window instead).
+    void setKafkaReadsFrom(qint64 startedAtMs);
+    // The tail found records it could not read (retention deleted them first): a
+    // notification delivered up to this moment plus the grace window may be of one of
+    // them, so it is never an orphan (counted unjudged instead).
+    void kafkaRecordsLost(qint64 noticedAtMs);
 
     // The checker's own subscription went down / came back. Kafka events whose
     // window overlaps a down period are `unobserved`, not `missing`.

@@ -217,6 +217,19 @@ ParsedReport readReport(const Value &root)
              timeMember(outages[i], "end", where, true),
              QString::fromUtf8(bytesMember(outages[i], "cause", where, false))});
     }
+    if (const auto skipped = window.FindMember("kafka_skipped"); skipped != window.MemberEnd()) {
+        if (!skipped->value.IsArray())
+            throw ReadError{QStringLiteral("window.kafka_skipped is not an array")};
+        for (rapidjson::SizeType i = 0; i < skipped->value.Size(); ++i) {
+            const QString where = QStringLiteral("window.kafka_skipped[%1]").arg(i);
+            const Value &range = skipped->value[i];
+            if (!range.IsObject())
+                throw ReadError{where + QStringLiteral(" is not an object")};
+            report.window.kafkaSkipped.append({qint32(intMember(range, "partition", where, false)),
+                                               intMember(range, "first_offset", where, false),
+                                               intMember(range, "last_offset", where, false)});
+        }
+    }
     // Optional: reports of runs that never hit the memory cap may omit it.
     if (const auto dropped = window.FindMember("dropped_notifications");
         dropped != window.MemberEnd()) {
@@ -383,6 +396,19 @@ QByteArray writeJsonReport(const GapCounts &counts, const metrics::LatencyHistog
     w.EndArray();
     w.Key("dropped_notifications");
     w.Int64(counts.droppedNotifications);
+    w.Key("kafka_skipped");
+    w.StartArray();
+    for (const PartitionRange &range : window.kafkaSkipped) {
+        w.StartObject();
+        w.Key("partition");
+        w.Int(range.partition);
+        w.Key("first_offset");
+        w.Int64(range.firstOffset);
+        w.Key("last_offset");
+        w.Int64(range.lastOffset);
+        w.EndObject();
+    }
+    w.EndArray();
     w.EndObject();
 
     w.Key("gaps");

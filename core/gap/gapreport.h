@@ -50,6 +50,8 @@ struct ReportWindow
     // time it had read its Redis subscription, and the Kafka topic.
     LatencySummary checkerLagMs;
     LatencySummary kafkaTailLagMs;
+    // Offsets the Kafka tail could not read (retention overtook it): first..last.
+    QList<PartitionRange> kafkaSkipped;
 
     friend bool operator==(const ReportWindow &, const ReportWindow &) = default;
 };
@@ -72,7 +74,8 @@ struct ParsedReport
 //  "window": {"start": ISO, "end": ISO, "topic": s,
 //             "partitions": [{"partition": n, "first_offset": n, "last_offset": n}],
 //             "patterns": [s], "redis_outages": [{"start": ISO, "end": ISO|null,
-//             "cause": s}], "dropped_notifications": n},
+//             "cause": s}], "dropped_notifications": n, "kafka_skipped": [{"partition": n,
+//             "first_offset": n, "last_offset": n}]},
 //  "gaps": [{"kind": s, "id": s|null, "partition": n|null, "offset": n|null,
 //            "channel": s|null, "expected_channel": s|null, "kafka_ts": ISO|null,
 //            "redis_ts": ISO|null, "detail": s, "revises": kind|null}]}

@@ -270,8 +270,10 @@ void KafkaTail::poll()
         if (err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
             message.reset();
             if (PartitionState *state = ours ? stateOf(partition) : nullptr) {
+                // (No time from it: the event may have waited in librdkafka's queue
+                // while more records were appended; only a watermark asked for at a
+                // known moment says what was read by when.)
                 state->atEnd = true;
-                state->readUpToMs = std::max(state->readUpToMs, wallMs());
                 updateCaughtUp();
             }
             continue;
@@ -295,6 +297,8 @@ void KafkaTail::poll()
         PartitionState *state = ours ? stateOf(partition) : nullptr;
         if (!state || message->offset < state->next)
             continue; // not assigned, or left over from before a reassignment
+        if (message->offset > state->next && state->next >= 0)
+            emit recordsSkipped(partition, state->next, message->offset);
         KafkaRecord record = recordFromMessage(message.get());
         message.reset();
         if (state->atEnd) {

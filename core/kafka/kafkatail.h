@@ -80,6 +80,10 @@ signals:
     // emitted (its high watermark at that time was reached on every partition).
     // Moves on under steady traffic too, where caughtUp(true) may never come.
     void readUpTo(qint64 wallMs);
+    // Records of a partition were never handed out: its offsets jumped from `from`
+    // to `to` (exclusive), because retention deleted them before they were read (or
+    // compaction removed them). Consumers that judge by what Kafka holds must know.
+    void recordsSkipped(qint32 partition, qint64 from, qint64 to);
     void errorOccurred(const QString &message);
 
 private:

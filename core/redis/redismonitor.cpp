@@ -342,6 +342,14 @@ void RedisMonitor::emitMessages(bool everything)
     }
     if (count == 0)
         return;
+    // Unstamped messages (no PING answer followed them: the monitor was far behind,
+    // or the connection was cut) were queued after the last answered PING, at some
+    // time up to their receipt. Only the earliest possible time is certain, and a
+    // `late` must be certain: they carry that.
+    if (m_options.pingIntervalMs > 0 && m_wasFullySubscribed && (pingClockActive() || everything)) {
+        for (qsizetype i = m_stamped; i < count; ++i)
+            m_buffer[i].deliveredMs = std::min(m_buffer[i].receivedMs, m_readUpToMs);
+    }
     if (count == m_buffer.size()) {
         emit messages(m_buffer);
         m_buffer.clear();

@@ -22,9 +22,11 @@ struct PubSubMessage
     qint64 receivedMs = 0;     // wall clock, ms since the epoch (compared with Kafka time)
     qint64 receivedMonoNs = 0; // monotonic, for rates and intervals
     // When Redis had already queued it for us, at the latest: the send time of the
-    // first PING answered after it (or receivedMs). A subscriber that reads late
-    // still knows when the message was delivered to it: receivedMs - deliveredMs is
-    // the subscriber's own lag, not the system's latency.
+    // first PING answered after it. A subscriber that reads late still knows when
+    // the message was delivered to it: receivedMs - deliveredMs is the subscriber's
+    // own lag, not the system's latency. When no PING answer followed it (far behind,
+    // or cut), the earliest time it can have been queued: the last answer's PING.
+    // Without PINGs (pingIntervalMs 0, nothing subscribed): receivedMs.
     qint64 deliveredMs = 0;
 };
 

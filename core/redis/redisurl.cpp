@@ -152,8 +152,9 @@ std::optional<RedisUrl> RedisUrl::parse(const QString &text, QString *error)
 
     if (hostPart.isEmpty())
         return fail(QStringLiteral("there is no host"));
-    if (std::any_of(hostPart.begin(), hostPart.end(), [](QChar c) { return c.isSpace(); }))
-        return fail(QStringLiteral("the host contains a space"));
+    if (std::any_of(hostPart.begin(), hostPart.end(),
+                    [](QChar c) { return c.isSpace() || c.unicode() < 0x20 || c.unicode() == 0x7f; }))
+        return fail(QStringLiteral("the host contains a space or a control character"));
     url.host = hostPart.toString();
 
     if (hasPort) {

@@ -10,6 +10,7 @@
 
 #include <QByteArray>
 #include <QString>
+#include <QUrl>
 #include <cstdio>
 #include <cstdlib>
 
@@ -131,10 +132,17 @@ int redisUrl(const uint8_t *data, size_t size)
             broken("a refused URL says why");
         return 0;
     }
-    // The display form never holds the password, and parses back to the same server.
+    // The display form's userinfo is the user and "***", nothing of the password
+    // (the host may hold any text), and it parses back to the same server.
     const QString shown = url->toDisplayString();
-    if (url->password.size() >= 4 && shown.contains(url->password))
-        broken("the display string hides the password");
+    if (!url->password.isEmpty()) {
+        const qsizetype start = shown.indexOf(QLatin1String("://")) + 3;
+        const qsizetype at = shown.lastIndexOf(u'@');
+        const QString userinfo = at < start ? QString() : shown.mid(start, at - start);
+        if (userinfo != QString::fromLatin1(QUrl::toPercentEncoding(url->user)) +
+                            QLatin1String(":***"))
+            broken("the display string masks the password");
+    }
     const std::optional<redis::RedisUrl> again = redis::RedisUrl::parse(shown, &error);
     if (!again || again->host != url->host || again->port != url->port || again->db != url->db ||
         again->tls != url->tls)

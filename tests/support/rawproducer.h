@@ -19,10 +19,12 @@ public:
         char reason[256];
         m_handle.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf.release(), reason, sizeof reason));
     }
-    bool produce(const QByteArray &key, const QByteArray &value)
+    // partition -1: the partitioner chooses (by key).
+    bool produce(const QByteArray &key, const QByteArray &value, qint32 partition = -1)
     {
         return rd_kafka_producev(
                    m_handle.get(), RD_KAFKA_V_TOPIC("events"),
+                   RD_KAFKA_V_PARTITION(partition < 0 ? RD_KAFKA_PARTITION_UA : partition),
                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                    RD_KAFKA_V_KEY(key.constData(), size_t(key.size())),
                    RD_KAFKA_V_VALUE(const_cast<char *>(value.constData()), size_t(value.size())),
