@@ -64,6 +64,9 @@ void CheckSession::start()
     monitorOptions.connection.connectTimeoutMs = m_config.connectTimeoutMs;
     // The checker needs the messages and the PING clock, not per-channel counters.
     monitorOptions.trackChannelStats = false;
+    // What this thread has not taken in yet: past the bound the monitor stops reading
+    // (Redis holds the rest) instead of this process growing without bound.
+    monitorOptions.consumerBacklog = m_redisBacklog;
     m_redisThread = new QThread(this);
     m_redisThread->setObjectName(QStringLiteral("check-redis"));
     m_monitor = new redis::RedisMonitor(monitorOptions);
@@ -93,6 +96,7 @@ void CheckSession::start()
     kafka::TailOptions tailOptions;
     tailOptions.topic = m_config.topic;
     tailOptions.resolveTimeoutMs = m_config.connectTimeoutMs * 2;
+    tailOptions.consumerBacklog = m_kafkaBacklog;
     switch (m_config.from) {
     case CheckConfig::From::End:
         // From the end, and a little before it: the records of notifications that
@@ -191,24 +195,30 @@ void CheckSession::maybeReady()
 
 void CheckSession::onRecords(const QList<kafka::KafkaRecord> &records)
 {
-    if (m_done || !m_detector)
+    if (m_done || !m_detector) {
+        m_kafkaBacklog->fetch_sub(records.size());
         return;
+    }
     m_sinceActivity.restart();
     // After the window closed, the detector keeps records stamped later outside it.
     for (const kafka::KafkaRecord &record : records)
         m_detector->addKafka(gap::KafkaObservation{record.partition, record.offset,
                                                    record.timestampMs, record.key, record.value});
+    m_kafkaBacklog->fetch_sub(records.size());
 }
 
 void CheckSession::onMessages(const QList<redis::PubSubMessage> &messages)
 {
-    if (m_done || !m_detector)
+    if (m_done || !m_detector) {
+        m_redisBacklog->fetch_sub(messages.size());
         return;
+    }
     m_sinceActivity.restart();
     for (const redis::PubSubMessage &message : messages)
         m_detector->addRedis(gap::RedisObservation{message.channel, message.pattern,
                                                    message.payload, message.receivedMs,
                                                    message.deliveredMs});
+    m_redisBacklog->fetch_sub(messages.size());
 }
 
 void CheckSession::onOutageStarted(const redis::SubscriptionOutage &outage)
@@ -386,12 +396,6 @@ void CheckSession::finish()
     for (const kafka::TailPosition &position : positions)
         result.window.partitions.append(
             gap::PartitionRange{position.partition, position.firstOffset, position.lastOffset});
-    QMetaObject::invokeMethod(
-        m_monitor,
-        [&result, monitor = m_monitor] {
-            result.droppedNotifications = monitor->droppedMessages();
-        },
-        Qt::BlockingQueuedConnection);
     result.gaps = m_gaps;
     result.gapsNotListed = m_gapsNotListed;
     stopPeers();

@@ -9,6 +9,8 @@
 #include <QElapsedTimer>
 #include <QLoggingCategory>
 #include <QObject>
+#include <atomic>
+#include <memory>
 #include <optional>
 
 class QThread;
@@ -56,7 +58,6 @@ struct CheckResult
     gap::ReportWindow window;
     QList<gap::Gap> gaps;
     qint64 gapsNotListed = 0;
-    qint64 droppedNotifications = 0; // lost in our own bounded buffers
 };
 
 // A reconciliation run: tails the Kafka topic and subscribes to the Redis patterns,
@@ -138,6 +139,10 @@ private:
     qint64 m_redisClockMs = 0;
     // The tail's clock: every record appended before it has been handed over.
     qint64 m_kafkaClockMs = 0;
+    // Messages the monitor handed over that this thread has not taken in.
+    std::shared_ptr<std::atomic<qint64>> m_redisBacklog = std::make_shared<std::atomic<qint64>>(0);
+    // Records likewise, for the Kafka tail.
+    std::shared_ptr<std::atomic<qint64>> m_kafkaBacklog = std::make_shared<std::atomic<qint64>>(0);
     // Where the tail starts reading, as a record time (records before it are not read).
     qint64 m_tailStartMs = 0;
     metrics::LatencyHistogram m_redisLag; // microseconds, sampled every tick

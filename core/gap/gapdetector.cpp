@@ -372,19 +372,32 @@ struct GapDetector::State
     }
 
     // Why the window [ts, ts + grace] could not be observed, or empty.
-    QString unobservedReason(qint64 kafkaTsMs) const
+    // The text is built once per cause and shared by its gaps (an outage makes
+    // thousands of them: one string, not thousands).
+    QString unobservedReason(qint64 kafkaTsMs)
     {
-        if (kafkaTsMs < config.observedSinceMs)
-            return QStringLiteral("the record is older than the checker's Redis subscription "
-                                  "(active since %1)")
-                .arg(isoTime(config.observedSinceMs));
+        if (kafkaTsMs < config.observedSinceMs) {
+            if (olderReason.isEmpty())
+                olderReason = QStringLiteral("the record is older than the checker's Redis "
+                                             "subscription (active since %1)")
+                                  .arg(isoTime(config.observedSinceMs));
+            return olderReason;
+        }
         const qint64 windowEnd = kafkaTsMs + config.graceMs;
-        for (auto it = outages.crbegin(); it != outages.crend(); ++it) {
-            if (it->startMs <= windowEnd && (it->endMs < 0 || it->endMs >= kafkaTsMs)) {
-                return QStringLiteral(
-                           "the checker's Redis subscription was down from %1 to %2 (%3)")
-                    .arg(isoTime(it->startMs),
-                         it->endMs < 0 ? QStringLiteral("now") : isoTime(it->endMs), it->cause);
+        for (qsizetype i = outages.size() - 1; i >= 0; --i) {
+            const RedisOutage &outage = outages.at(i);
+            if (outage.startMs <= windowEnd && (outage.endMs < 0 || outage.endMs >= kafkaTsMs)) {
+                if (outageReasonIndex != i || outageReasonEnd != outage.endMs) {
+                    outageReasonIndex = i;
+                    outageReasonEnd = outage.endMs;
+                    outageReason = QStringLiteral(
+                                       "the checker's Redis subscription was down from %1 to %2 (%3)")
+                                       .arg(isoTime(outage.startMs),
+                                            outage.endMs < 0 ? QStringLiteral("now")
+                                                             : isoTime(outage.endMs),
+                                            outage.cause);
+                }
+                return outageReason;
             }
         }
         return {};
@@ -429,10 +442,20 @@ struct GapDetector::State
 
     void remember(const QByteArray &, Entry &entry, qint64 judgedAtMs)
     {
+        // A record older than the subscription, never seen notified: nothing can
+        // follow that needs it (checking a long retained topic would keep them all).
+        if (entry.verdict == Verdict::Unobserved && entry.copies == 0 &&
+            entry.kafkaTsMs < config.observedSinceMs) {
+            release(entry);
+            return;
+        }
         entry.stage = Stage::Judged;
         entry.seq = nextSeq();
         const qint64 from = std::max(now, judgedAtMs);
-        const bool silent = entry.verdict == Verdict::Missing || entry.verdict == Verdict::Unobserved;
+        // Missing and unobserved verdicts are remembered long (a replay revises them),
+        // but not a record older than the subscription: its notification came before.
+        const bool silent = (entry.verdict == Verdict::Missing || entry.verdict == Verdict::Unobserved) &&
+                            entry.kafkaTsMs >= config.observedSinceMs;
         if (entry.inMissingMemory && !silent) {
             entry.inMissingMemory = false; // revised: the short memory from now on
             --rememberedMissing;
@@ -466,10 +489,10 @@ struct GapDetector::State
         Gap gap = gapFor(reason.isEmpty() ? GapKind::Missing : GapKind::Unobserved, id, entry);
         gap.channel.clear();
         gap.redisTsMs = -1;
-        gap.detail = reason.isEmpty()
-                         ? QStringLiteral("no notification within the grace window (%1 ms)")
-                               .arg(config.graceMs)
-                         : reason;
+        if (reason.isEmpty() && missingReason.isEmpty())
+            missingReason = QStringLiteral("no notification within the grace window (%1 ms)")
+                                .arg(config.graceMs);
+        gap.detail = reason.isEmpty() ? missingReason : reason;
         if (!extra.isEmpty())
             gap.detail += QStringLiteral("; ") + extra;
         entry.verdict = reason.isEmpty() ? Verdict::Missing : Verdict::Unobserved;
@@ -483,7 +506,9 @@ struct GapDetector::State
                                 std::optional<GapKind> revises = std::nullopt)
     {
         entry.copies = 1;
-        entry.channel = channel;
+        // One shared copy per channel: an entry remembered for duplicates must not
+        // keep each message's own allocation alive (memory at full speed).
+        entry.channel = intern(channel);
         entry.redisTsMs = receivedMs;
         entry.deliveredMs = deliveredMs;
         entry.arrival = arrival;
@@ -737,9 +762,19 @@ struct GapDetector::State
             }
         }
         if (Entry *entry = liveFront(redisQueue, Stage::AwaitingKafka)) {
+            // Its record may still come: events of that time cannot be called missing
+            // any more, so the time is an outage of the checker's own.
+            const qint64 from = entry->deliveredMs;
             redisQueue.pop_front();
             release(*entry);
             ++counts.droppedNotifications;
+            const QString cause = QStringLiteral("the checker's memory cap (%1 entries) was "
+                                                 "reached: notifications were let go unjudged")
+                                      .arg(config.maxPendingEntries);
+            if (!outages.isEmpty() && outages.last().cause == cause && outages.last().endMs >= from)
+                outages.last().endMs = std::max(outages.last().endMs, from);
+            else
+                outages.append({from, from, cause});
             return;
         }
         auto letGo = [this](Entry &entry) {
@@ -794,6 +829,11 @@ struct GapDetector::State
     quint64 seqCounter = 0;
     quint64 arrivalCounter = 0;
     qint64 windowEndMs = kNoEnd;
+    QString olderReason;
+    QString missingReason;
+    QString outageReason;
+    qsizetype outageReasonIndex = -1;
+    qint64 outageReasonEnd = 0;
     qint64 kafkaReadsFromMs = std::numeric_limits<qint64>::min() / 2;
     qint64 kafkaLostUntilMs = std::numeric_limits<qint64>::min() / 2;
     QHash<QByteArray, qint32> keyPartitions;
@@ -994,7 +1034,7 @@ void GapDetector::addRedis(const RedisObservation &notification)
         s.index.insert(id, slot);
         Entry &entry = s.slab[slot];
         entry.stage = Stage::AwaitingKafka;
-        entry.channel = notification.channel;
+        entry.channel = s.intern(notification.channel);
         entry.redisTsMs = notification.receivedMs;
         entry.deliveredMs = delivered;
         entry.arrival = arrival;

@@ -40,8 +40,10 @@ Properties tailProperties(const Properties &user)
         {"group.id", "dualscope-tail"},
         // How long a broker may hold an empty fetch at the end of a partition:
         // bounds how late a new record is seen (librdkafka 2.0.2's mock always
-        // waits this long; a real broker answers as soon as data arrives).
-        {"fetch.wait.max.ms", "100"},
+        // waits this long, and answers one batch per partition a fetch, so at full
+        // speed a longer wait made the tail fall seconds behind; a real broker
+        // answers as soon as data arrives).
+        {"fetch.wait.max.ms", "10"},
         // When retention overtakes a slow tail, go on from the oldest retained record.
         {"auto.offset.reset", "earliest"},
         // The prefetch queue (64 MB by default) is most of a checker's memory when it
@@ -237,6 +239,8 @@ void KafkaTail::flush()
         return;
     QList<KafkaRecord> batch;
     batch.swap(m_batch);
+    if (m_options.consumerBacklog)
+        m_options.consumerBacklog->fetch_add(batch.size());
     emit records(batch);
 }
 
@@ -259,7 +263,9 @@ void KafkaTail::updateCaughtUp()
 void KafkaTail::poll()
 {
     QString lastError;
-    for (int n = 0; m_running && n < kMaxRecordsPerTick; ++n) {
+    const bool consumerFull = m_options.consumerBacklog &&
+                              m_options.consumerBacklog->load() >= m_options.maxConsumerBacklog;
+    for (int n = 0; m_running && !consumerFull && n < kMaxRecordsPerTick; ++n) {
         std::unique_ptr<rd_kafka_message_t, MessageDeleter> message(
             rd_kafka_consumer_poll(m_consumer.get(), 0));
         if (!message)

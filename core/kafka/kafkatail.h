@@ -9,6 +9,8 @@
 #include <QMutex>
 #include <QElapsedTimer>
 #include <QObject>
+#include <atomic>
+#include <memory>
 
 class QTimer;
 
@@ -26,6 +28,11 @@ struct TailOptions
     QHash<qint32, qint64> offsets; // From::Offsets; a partition without one starts at its end
     // Bounds start(): metadata, watermarks and timestamp lookups.
     int resolveTimeoutMs = 10000;
+    // Optional: records handed out and not yet taken in by the consumer (it subtracts
+    // what it processed). Past the bound the tail consumes nothing more until the
+    // consumer catches up: librdkafka's bounded prefetch then waits too.
+    std::shared_ptr<std::atomic<qint64>> consumerBacklog = {};
+    qint64 maxConsumerBacklog = 50'000;
 };
 
 // First and last offset the tail consumed from a partition; -1 when none yet.

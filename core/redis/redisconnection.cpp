@@ -27,6 +27,11 @@ namespace {
 // Enough of a foreign peer's answer to recognise it ("HTTP/1.1 400 Bad Request").
 constexpr qsizetype HandshakeSampleBytes = 64;
 constexpr qsizetype ShownSampleChars = 40;
+// Qt's own buffer of a socket, and the bites taken from it: a paused reader (a
+// subscriber whose consumer lags) stops taking data from the kernel, so that Redis,
+// not this process, holds the backlog (and cuts us if it grows past its limit).
+constexpr qint64 SocketBufferBytes = 4 * 1024 * 1024;
+constexpr qint64 ReadChunkBytes = 256 * 1024;
 
 enum HandshakeStep { StepAuth, StepSelect, StepPing };
 
@@ -271,6 +276,7 @@ void RedisConnection::connectNow()
         socket = new QTcpSocket(this);
         connect(socket, &QAbstractSocket::connected, this, &RedisConnection::onConnected);
     }
+    socket->setReadBufferSize(SocketBufferBytes);
     connect(socket, &QIODevice::readyRead, this, &RedisConnection::onReadyRead);
     connect(socket, &QAbstractSocket::errorOccurred, this, &RedisConnection::onSocketError);
     connect(socket, &QAbstractSocket::disconnected, this, &RedisConnection::onSocketDisconnected);
@@ -463,19 +469,38 @@ QString RedisConnection::peerSample() const
 
 void RedisConnection::onReadyRead()
 {
-    if (!m_socket)
-        return;
-    const QByteArray data = m_socket->readAll();
-    if (m_state == State::Handshaking && m_handshakeSample.size() < HandshakeSampleBytes)
-        m_handshakeSample += data.left(HandshakeSampleBytes - m_handshakeSample.size());
-    m_parser.feed(data);
+    readAvailable(false);
+}
 
+void RedisConnection::setReadingPaused(bool paused)
+{
+    if (m_readingPaused == paused)
+        return;
+    m_readingPaused = paused;
+    // Later, not here: the caller may be inside one of our handlers.
+    if (!paused)
+        QMetaObject::invokeMethod(this, [this] { readAvailable(false); }, Qt::QueuedConnection);
+}
+
+void RedisConnection::readAvailable(bool evenIfPaused)
+{
+    // In chunks, so that a paused reader stops within one chunk of where it was told.
     const quint64 generation = m_generation;
-    while (generation == m_generation) {
-        std::optional<RespReply> reply = m_parser.next();
-        if (!reply)
+    for (;;) {
+        while (generation == m_generation && (evenIfPaused || !m_readingPaused)) {
+            std::optional<RespReply> reply = m_parser.next();
+            if (!reply)
+                break;
+            dispatch(*reply);
+        }
+        if (generation != m_generation || m_parser.hasError())
             break;
-        dispatch(*reply);
+        if ((!evenIfPaused && m_readingPaused) || !m_socket || m_socket->bytesAvailable() <= 0)
+            return;
+        const QByteArray data = m_socket->read(ReadChunkBytes);
+        if (m_state == State::Handshaking && m_handshakeSample.size() < HandshakeSampleBytes)
+            m_handshakeSample += data.left(HandshakeSampleBytes - m_handshakeSample.size());
+        m_parser.feed(data);
     }
     if (generation != m_generation || !m_parser.hasError())
         return;
@@ -562,7 +587,7 @@ void RedisConnection::onSocketError()
     // explain more than the close itself.
     if (m_socket->bytesAvailable() > 0) {
         const quint64 generation = m_generation;
-        onReadyRead();
+        readAvailable(true);
         if (generation != m_generation || !m_socket)
             return;
     }
@@ -626,7 +651,7 @@ void RedisConnection::onSocketDisconnected()
         return;
     const quint64 generation = m_generation;
     if (m_socket->bytesAvailable() > 0)
-        onReadyRead();
+        readAvailable(true);
     if (generation != m_generation || !m_socket)
         return;
     if (m_state == State::Connecting || m_state == State::Handshaking || m_state == State::Ready) {

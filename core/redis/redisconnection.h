@@ -130,6 +130,11 @@ public:
     // PSUBSCRIBE, their UN- forms, PING in subscribed mode): nothing waits for a reply.
     bool sendWithoutReply(const QList<QByteArray> &argv);
 
+    // Owner thread. A paused connection takes no more data from its socket, so the
+    // peer holds what is not read (TCP flow control); unpausing goes on where it was.
+    void setReadingPaused(bool paused);
+    bool isReadingPaused() const { return m_readingPaused; }
+
 Q_SIGNALS:
     void stateChanged(dualscope::redis::RedisConnection::State state);
     // The handshake succeeded: commands may be sent.
@@ -153,6 +158,8 @@ private:
     void connectNow();
     void onConnected();
     void onReadyRead();
+    // evenIfPaused: at an error or close, what arrived is still read.
+    void readAvailable(bool evenIfPaused);
     void onSocketError();
     void onSocketDisconnected();
     void onConnectDeadline();
@@ -191,6 +198,7 @@ private:
     QByteArray m_handshakeSample;
     // rediss://: the TCP connection is up, the TLS handshake not yet done.
     bool m_tcpUp = false;
+    bool m_readingPaused = false;
     // Why the TLS peer's certificate was refused, in words (from sslErrors()).
     QString m_tlsProblem;
     PushHandler m_pushHandler;

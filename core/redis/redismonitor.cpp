@@ -320,12 +320,27 @@ void RedisMonitor::recordMessage(QByteArray channel, QByteArray pattern, QByteAr
             stats->lastReceivedMs = nowMs;
         }
     }
-    if (m_buffer.size() >= m_options.bufferLimit) {
-        ++m_dropped;
-        return;
-    }
     m_buffer.append(PubSubMessage{std::move(channel), std::move(pattern), std::move(payload), nowMs,
                                   monotonicNs(), nowMs});
+    if (!m_readingPaused && m_buffer.size() >= m_options.bufferLimit)
+        updateReadingPause();
+}
+
+void RedisMonitor::updateReadingPause()
+{
+    const qint64 backlog = m_options.consumerBacklog ? m_options.consumerBacklog->load() : 0;
+    const bool full = m_buffer.size() >= m_options.bufferLimit ||
+                      (m_options.consumerBacklog && backlog >= m_options.maxConsumerBacklog);
+    const bool roomAgain = m_buffer.size() < m_options.bufferLimit / 2 &&
+                           (!m_options.consumerBacklog || backlog < m_options.maxConsumerBacklog / 2);
+    if (!m_readingPaused && full)
+        m_readingPaused = true;
+    else if (m_readingPaused && roomAgain)
+        m_readingPaused = false;
+    else
+        return;
+    if (m_connection)
+        m_connection->setReadingPaused(m_readingPaused);
 }
 
 void RedisMonitor::emitMessages(bool everything)
@@ -350,6 +365,8 @@ void RedisMonitor::emitMessages(bool everything)
         for (qsizetype i = m_stamped; i < count; ++i)
             m_buffer[i].deliveredMs = std::min(m_buffer[i].receivedMs, m_readUpToMs);
     }
+    if (m_options.consumerBacklog)
+        m_options.consumerBacklog->fetch_add(count);
     if (count == m_buffer.size()) {
         emit messages(m_buffer);
         m_buffer.clear();
@@ -367,6 +384,7 @@ void RedisMonitor::flush()
     const qint64 upTo = clockMs();
     emitMessages(false);
     emit deliveredUpTo(upTo);
+    updateReadingPause();
     // Rates over the last whole second, refreshed once a second.
     const qint64 now = monotonicNs();
     if (now - m_lastRateNs >= 1'000'000'000) {
@@ -377,10 +395,6 @@ void RedisMonitor::flush()
             before = it->messages;
         }
         m_lastRateNs = now;
-    }
-    if (m_dropped != m_reportedDropped) {
-        m_reportedDropped = m_dropped;
-        emit droppedMessagesChanged(m_dropped);
     }
 }
 

@@ -6,7 +6,9 @@
 #include <QHash>
 #include <QList>
 #include <QObject>
+#include <atomic>
 #include <deque>
+#include <memory>
 #include <optional>
 
 class QTimer;
@@ -71,8 +73,10 @@ bool validatePattern(const QByteArray &pattern, QString *error);
 // live, one server subscription per pattern however many consumers want it (they
 // share the batches of messages(), each taking the patterns it asked for).
 // Reconnects with backoff, resubscribes, and records each outage. Memory is
-// bounded: messages wait for the next batch in a buffer of bufferLimit, and what
-// does not fit is dropped and counted.
+// bounded without losing a message on our side: once bufferLimit messages wait
+// for the next batch (or a consumer's backlog passes its bound) the monitor stops
+// reading its socket, and Redis holds the rest. If Redis then cuts the subscription
+// for its output buffer, that is an outage like any other.
 //
 // Threading: move to a worker thread, then invoke start() there; every method on
 // that thread (queued from elsewhere). Signals are emitted on that thread.
@@ -88,7 +92,13 @@ public:
         // Batches reach consumers at most this often (STYLE.md: never one signal
         // per message).
         int batchIntervalMs = 50;
-        qsizetype bufferLimit = 200'000;
+        // Messages waiting for the next batch before reading pauses.
+        qsizetype bufferLimit = 50'000;
+        // Optional: messages handed out and not yet taken in by the consumer (it
+        // subtracts what it has processed). Past maxConsumerBacklog, reading pauses
+        // until the consumer is back under half of it.
+        std::shared_ptr<std::atomic<qint64>> consumerBacklog = {};
+        qint64 maxConsumerBacklog = 100'000;
         // Per-channel counters kept at most for this many channels; more are
         // counted under droppedChannelStats.
         int maxTrackedChannels = 10'000;
@@ -120,7 +130,6 @@ public:
     // Every requested subscription is confirmed by the server.
     bool isFullySubscribed() const;
     QList<SubscriptionOutage> outages() const { return m_outages; }
-    qint64 droppedMessages() const { return m_dropped; }
     qint64 receivedMessages() const { return m_received; }
     QList<ChannelStats> channelStats() const;
 
@@ -147,7 +156,6 @@ signals:
     // to watch. A Redis that is merely unreachable at start is an outage instead
     // (beforeFirstSubscription), and the monitor keeps trying.
     void startFailed(const QString &error);
-    void droppedMessagesChanged(qint64 total);
 
 private:
     struct Subscription
@@ -167,6 +175,8 @@ private:
     void sendPing();
     void onPong();
     void emitMessages(bool everything);
+    // Pauses reading when the buffer or the consumer's backlog is full, resumes below half.
+    void updateReadingPause();
     qint64 clockMs() const;
     bool pingClockActive() const;
 
@@ -193,8 +203,7 @@ private:
     bool m_everUp = false;
     qint64 m_startedAtMs = 0;
     bool m_wasFullySubscribed = false;
-    qint64 m_dropped = 0;
-    qint64 m_reportedDropped = 0;
+    bool m_readingPaused = false;
     qint64 m_droppedChannelStats = 0;
     qint64 m_received = 0;
 };
