@@ -16,8 +16,12 @@ namespace {
 using Document = rapidjson::Document;
 using Value = rapidjson::Value;
 
-// Trailing data after the root is an error too (RapidJSON's default).
-constexpr unsigned kStrictParse = rapidjson::kParseValidateEncodingFlag;
+// Trailing data after the root is an error too (RapidJSON's default). Full precision:
+// the payload is written back, and RapidJSON's fast number parsing would turn
+// 9999999999999999999999999 into 9.999999999999999e24 and that into 1e25 (found by
+// fuzzing): a payload must come out as it went in.
+constexpr unsigned kStrictParse =
+    rapidjson::kParseValidateEncodingFlag | rapidjson::kParseFullPrecisionFlag;
 
 bool fail(CodecError *error, const char *field, const QString &message)
 {
