@@ -56,6 +56,27 @@ private slots:
         QVERIFY(!parseTimestamp("2026-11-27T15:04:05Zjunk", &ms));
     }
 
+    void decodeKeepsThePayloadByteForByte()
+    {
+        // given a payload with numbers a double cannot hold, and its own spacing
+        const QByteArray payload =
+            "{ \"big\": 9999999999999999999999999, \"tiny\": 0e-57, \"pi\": 3.14159265358979323846,"
+            " \"nested\": [1, {\"k\": \"\\u00e9\"}] }";
+        const QByteArray json = R"({"id":"e","type":"t","source_type":"s","source_id":"x",)"
+                                R"("timestamp":"2026-11-27T15:04:05.123Z","payload":)" +
+                                payload + "}";
+        // when decoded, then the payload is the same text, not a rewriting of it
+        CodecError error;
+        const std::optional<Event> event = decodeEvent(json, &error);
+        QVERIFY2(event, qPrintable(error.message));
+        QCOMPARE(event->payloadJson, payload);
+        // and an escaped lone surrogate in a text field is refused by name
+        const QByteArray lone = R"({"id":"\udc00","type":"t","source_type":"s","source_id":"x",)"
+                                R"("timestamp":"2026-11-27T15:04:05.123Z","payload":{}})";
+        QVERIFY(!decodeEvent(lone, &error));
+        QCOMPARE(error.field, QStringLiteral("id"));
+    }
+
     void encodeThenDecodeKeepsEveryField()
     {
         // given an event
