@@ -152,9 +152,15 @@ std::optional<RedisUrl> RedisUrl::parse(const QString &text, QString *error)
 
     if (hostPart.isEmpty())
         return fail(QStringLiteral("there is no host"));
-    if (std::any_of(hostPart.begin(), hostPart.end(),
-                    [](QChar c) { return c.isSpace() || c.unicode() < 0x20 || c.unicode() == 0x7f; }))
+    if (std::any_of(hostPart.begin(), hostPart.end(), [](QChar c) {
+            return c.isSpace() || c.unicode() < 0x20 || c.unicode() == 0x7f;
+        }))
         return fail(QStringLiteral("the host contains a space or a control character"));
+    // (Found by fuzzing: "redis://[[]" gave a host that printed as another URL.)
+    if (hostPart.contains(u'[') || hostPart.contains(u']'))
+        return fail(QStringLiteral("the host contains a bracket"));
+    if (authority.startsWith(u'[') && !hostPart.contains(u':'))
+        return fail(QStringLiteral("brackets hold an IPv6 address, e.g. redis://[::1]:6379"));
     url.host = hostPart.toString();
 
     if (hasPort) {

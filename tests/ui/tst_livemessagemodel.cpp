@@ -4,6 +4,7 @@
 #include "live/livemessagemodel.h"
 #include "live/livepanel.h"
 #include "redis/redismonitor.h"
+#include "widgets/elidedlabel.h"
 
 #include <QAbstractItemModelTester>
 #include <QComboBox>
@@ -306,13 +307,13 @@ void TestLiveMessageModel::panelShowsBatchesCoalesced()
     QTRY_COMPARE(panel.messageModel()->rowCount(), 30);
     QCOMPARE(inserted.size(), 1);
     QTRY_COMPARE(panel.channelModel()->messageCount("events:user:octocat"), 30);
-    auto *status = panel.findChild<QLabel *>(QStringLiteral("liveStatus"));
+    auto *status = panel.findChild<dualscope::ui::ElidedLabel *>(QStringLiteral("liveStatus"));
     QVERIFY(status);
-    QCOMPARE(status->text(), QStringLiteral("30 rows, 0 let go"));
+    QCOMPARE(status->fullText(), QStringLiteral("30 rows, 0 let go"));
 
     panel.setHistoryCapacity(20);
     QCOMPARE(panel.droppedCount(), 10);
-    QCOMPARE(status->text(), QStringLiteral("20 rows, 10 let go"));
+    QCOMPARE(status->fullText(), QStringLiteral("20 rows, 10 let go"));
 }
 
 void TestLiveMessageModel::panelFilter()
@@ -370,8 +371,8 @@ void TestLiveMessageModel::panelPauseWithSpace()
     QCOMPARE(panel.messageModel()->rowCount(), 200);
     QCOMPARE(panel.pendingCount(), 50);
     QCOMPARE(view->verticalScrollBar()->value(), scrollBefore);
-    auto *status = panel.findChild<QLabel *>(QStringLiteral("liveStatus"));
-    QVERIFY(status->text().contains(QStringLiteral("50 waiting")));
+    auto *status = panel.findChild<dualscope::ui::ElidedLabel *>(QStringLiteral("liveStatus"));
+    QVERIFY(status->fullText().contains(QStringLiteral("50 waiting")));
 
     // Space again resumes, the waiting rows arrive in one insert
     QSignalSpy inserted(panel.messageModel(), &QAbstractItemModel::rowsInserted);

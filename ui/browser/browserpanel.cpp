@@ -25,6 +25,7 @@
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QTableView>
 #include <QTableWidget>
 #include <QTreeWidget>
@@ -148,13 +149,16 @@ void BrowserPanel::buildUi()
     auto *partitionLayout = new QVBoxLayout(partitionBox);
     partitionLayout->setContentsMargins(0, 0, 0, 0);
     auto *groupRow = new QHBoxLayout;
-    groupRow->addWidget(new QLabel(tr("Lag of group:"), partitionBox));
+    groupRow->addWidget(new QLabel(tr("Group lag:"), partitionBox));
     groupRow->addWidget(m_groups, 1);
     groupRow->addWidget(m_refresh);
     partitionLayout->addLayout(groupRow);
     partitionLayout->addWidget(m_partitions);
 
     auto *top = new QSplitter(Qt::Horizontal, this);
+    top->setObjectName(QStringLiteral("browserTopSplitter"));
+    top->setChildrenCollapsible(false);
+    m_topics->setMinimumWidth(m_topics->fontMetrics().averageCharWidth() * 10);
     top->addWidget(m_topics);
     top->addWidget(partitionBox);
     top->setStretchFactor(1, 3);
@@ -172,7 +176,9 @@ void BrowserPanel::buildUi()
     m_time = new QDateTimeEdit(QDateTime::currentDateTimeUtc(), this);
     m_time->setObjectName(QStringLiteral("timestamp"));
     m_time->setTimeSpec(Qt::UTC);
-    m_time->setDisplayFormat(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz 'UTC'"));
+    m_time->setDisplayFormat(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"));
+    m_time->setToolTip(
+        tr("A record time, UTC: the page starts at the first record at or after it"));
     m_time->setCalendarPopup(true);
     m_count = new QSpinBox(this);
     m_count->setObjectName(QStringLiteral("count"));
@@ -186,21 +192,32 @@ void BrowserPanel::buildUi()
     m_tail->setObjectName(QStringLiteral("liveTail"));
     m_search = new QLineEdit(this);
     m_search->setObjectName(QStringLiteral("search"));
-    m_search->setPlaceholderText(tr("Search the page (Ctrl+F)"));
+    m_search->setPlaceholderText(tr("Search (Ctrl+F)"));
+    m_search->setToolTip(tr("Shows the records of the page whose key or value holds this text"));
+    m_search->setMinimumWidth(m_search->fontMetrics().horizontalAdvance(tr("Search (Ctrl+F)")) +
+                              32);
     m_search->setClearButtonEnabled(true);
 
-    auto *toolbar = new QHBoxLayout;
-    toolbar->addWidget(m_anchor);
-    toolbar->addWidget(m_offset);
-    toolbar->addWidget(m_time);
-    toolbar->addWidget(new QLabel(tr("Count"), this));
-    toolbar->addWidget(m_count);
-    toolbar->addWidget(m_newestFirst);
-    toolbar->addWidget(m_load);
-    toolbar->addSpacing(12);
-    toolbar->addWidget(m_tail);
-    toolbar->addStretch(1);
-    toolbar->addWidget(m_search, 2);
+    // The offset and the time share one place, as wide as the wider of them, so
+    // switching the anchor never changes the window's width.
+    m_position = new QStackedWidget(this);
+    m_position->addWidget(m_offset);
+    m_position->addWidget(m_time);
+    m_position->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+    // Two rows, so that the panel stays narrow beside the live channels.
+    auto *toolbar = new QVBoxLayout;
+    auto *pageRow = new QHBoxLayout;
+    pageRow->addWidget(m_anchor);
+    pageRow->addWidget(m_position, 1);
+    pageRow->addWidget(new QLabel(tr("Count"), this));
+    pageRow->addWidget(m_count);
+    pageRow->addWidget(m_load);
+    auto *viewRow = new QHBoxLayout;
+    viewRow->addWidget(m_newestFirst);
+    viewRow->addWidget(m_tail);
+    viewRow->addWidget(m_search, 1);
+    toolbar->addLayout(pageRow);
+    toolbar->addLayout(viewRow);
 
     // Records and their detail.
     m_model = new RecordPageModel(this);
@@ -257,6 +274,8 @@ void BrowserPanel::buildUi()
     detailLayout->addWidget(m_value, 1);
 
     auto *bottom = new QSplitter(Qt::Horizontal, this);
+    bottom->setObjectName(QStringLiteral("browserPageSplitter"));
+    bottom->setChildrenCollapsible(false);
     bottom->addWidget(m_table);
     bottom->addWidget(detail);
     bottom->setStretchFactor(0, 3);
@@ -268,6 +287,8 @@ void BrowserPanel::buildUi()
     m_message->setWordWrap(true);
 
     auto *vertical = new QSplitter(Qt::Vertical, this);
+    vertical->setObjectName(QStringLiteral("browserSplitter"));
+    vertical->setChildrenCollapsible(false);
     vertical->addWidget(top);
     auto *pageBox = new QWidget(this);
     auto *pageLayout = new QVBoxLayout(pageBox);
@@ -536,8 +557,11 @@ void BrowserPanel::onGroupLagLoaded(const QByteArray &group, const QByteArray &t
 void BrowserPanel::updateAnchorWidgets()
 {
     const auto anchor = static_cast<kafka::PageRequest::Anchor>(m_anchor->currentData().toInt());
-    m_offset->setVisible(anchor == kafka::PageRequest::Anchor::Offset);
-    m_time->setVisible(anchor == kafka::PageRequest::Anchor::Timestamp);
+    m_position->setCurrentWidget(anchor == kafka::PageRequest::Anchor::Timestamp
+                                     ? static_cast<QWidget *>(m_time)
+                                     : static_cast<QWidget *>(m_offset));
+    // At the end there is no position to give.
+    m_position->setEnabled(anchor != kafka::PageRequest::Anchor::End);
 }
 
 void BrowserPanel::loadClicked()

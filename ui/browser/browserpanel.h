@@ -21,6 +21,7 @@ class QPlainTextEdit;
 class QPushButton;
 class QSortFilterProxyModel;
 class QSpinBox;
+class QStackedWidget;
 class QTableView;
 class QTableWidget;
 class QTreeWidget;
@@ -97,6 +98,7 @@ private:
     QComboBox *m_groups = nullptr;
     QPushButton *m_refresh = nullptr;
     QComboBox *m_anchor = nullptr;
+    QStackedWidget *m_position = nullptr;
     QLineEdit *m_offset = nullptr;
     QDateTimeEdit *m_time = nullptr;
     QSpinBox *m_count = nullptr;

@@ -104,11 +104,17 @@ void FirePanel::buildUi()
     }
     m_placeholders->setMenu(menu);
 
-    auto *templateRow = new QHBoxLayout;
-    templateRow->addWidget(m_saved, 1);
-    templateRow->addWidget(m_save);
-    templateRow->addWidget(m_delete);
-    templateRow->addWidget(m_placeholders);
+    // Two rows: the composer is a narrow dock beside the streams.
+    auto *templateRow = new QVBoxLayout;
+    auto *nameRow = new QHBoxLayout;
+    nameRow->addWidget(m_saved, 1);
+    nameRow->addWidget(m_placeholders);
+    auto *saveRow = new QHBoxLayout;
+    saveRow->addWidget(m_save);
+    saveRow->addWidget(m_delete);
+    saveRow->addStretch(1);
+    templateRow->addLayout(nameRow);
+    templateRow->addLayout(saveRow);
 
     m_editor = new QPlainTextEdit(this);
     m_editor->setObjectName(QStringLiteral("templateEditor"));
@@ -150,7 +156,9 @@ void FirePanel::buildUi()
     m_burst = new QSpinBox(this);
     m_burst->setObjectName(QStringLiteral("burst"));
     m_burst->setRange(0, 10'000'000);
-    m_burst->setSpecialValueText(tr("auto (100 ms worth)"));
+    m_burst->setSpecialValueText(tr("auto"));
+    m_burst->setToolTip(tr("Events that may go at once after a pause; auto: 100 ms worth of "
+                           "the rate"));
     m_ordering = new QComboBox(this);
     m_ordering->setObjectName(QStringLiteral("ordering"));
     m_ordering->addItem(QStringLiteral("kafka-first"),

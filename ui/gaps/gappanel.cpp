@@ -80,24 +80,35 @@ double maxY(const QLineSeries *series)
 GapPanel::GapPanel(QWidget *parent)
     : QWidget(parent), m_model(new GapTableModel(this)), m_proxy(new QSortFilterProxyModel(this))
 {
-    // Counters.
+    // Counters: two rows of six, each as wide as an eleven-digit count, so that a
+    // growing number never widens the window.
+    constexpr int kCountersPerRow = 6;
+    const int valueWidth = fontMetrics().horizontalAdvance(QStringLiteral("99,999,999,999"));
     auto *counters = new QGridLayout;
-    int column = 0;
+    int index = 0;
     for (gap::GapKind kind : gap::kAllGapKinds) {
         auto *name = new QLabel(QString::fromLatin1(gap::kindName(kind)), this);
         auto *value = new QLabel(QStringLiteral("0"), this);
         value->setObjectName(QStringLiteral("gapCount_") + QLatin1String(gap::kindName(kind)));
         value->setStyleSheet(kNormalStyle);
         value->setAlignment(Qt::AlignCenter);
+        value->setMinimumWidth(valueWidth);
+        value->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
         name->setAlignment(Qt::AlignCenter);
-        counters->addWidget(name, 0, column);
-        counters->addWidget(value, 1, column);
+        if (gap::isInformational(kind)) {
+            name->setToolTip(tr("Informational: per-source order, not delivery; never a failure"));
+            name->setStyleSheet(QStringLiteral("color: palette(mid); font-style: italic;"));
+        }
+        const int row = (index / kCountersPerRow) * 2;
+        const int column = index % kCountersPerRow;
+        counters->addWidget(name, row, column);
+        counters->addWidget(value, row + 1, column);
         m_countLabels.insert(int(kind), value);
-        ++column;
+        ++index;
     }
     m_droppedLabel = new QLabel(this);
     m_droppedLabel->setObjectName(QStringLiteral("gapDropped"));
-    counters->addWidget(m_droppedLabel, 0, column, 2, 1);
+    counters->addWidget(m_droppedLabel, 2, kCountersPerRow - 1, 2, 1);
 
     // Toolbar.
     m_kindFilter = new QComboBox(this);
@@ -206,6 +217,8 @@ GapPanel::GapPanel(QWidget *parent)
     charts->addTab(makeChartView(latencyChart, charts), tr("Latency"));
 
     auto *split = new QSplitter(Qt::Horizontal, this);
+    split->setObjectName(QStringLiteral("gapSplitter"));
+    split->setChildrenCollapsible(false);
     auto *tableBox = new QWidget(split);
     auto *tableLayout = new QVBoxLayout(tableBox);
     tableLayout->setContentsMargins(0, 0, 0, 0);

@@ -3,6 +3,7 @@
 
 #include "live/channeltreemodel.h"
 #include "live/livemessagemodel.h"
+#include "widgets/elidedlabel.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -54,6 +55,10 @@ LivePanel::LivePanel(QWidget *parent)
     m_newSubscription = new QLineEdit(this);
     m_newSubscription->setObjectName(QStringLiteral("newSubscription"));
     m_newSubscription->setPlaceholderText(tr("events:*"));
+    m_newSubscription->setToolTip(tr("A pattern (events:user:*) or, with Channel, an exact "
+                                     "channel to subscribe to"));
+    m_newSubscription->setMinimumWidth(
+        m_newSubscription->fontMetrics().horizontalAdvance(QStringLiteral("events:user:*")) + 16);
     m_subscriptionKind = new QComboBox(this);
     m_subscriptionKind->setObjectName(QStringLiteral("subscriptionKind"));
     m_subscriptionKind->addItem(tr("Pattern"), true);
@@ -68,11 +73,14 @@ LivePanel::LivePanel(QWidget *parent)
     m_subscriptionError->setWordWrap(true);
     m_subscriptionError->hide();
 
+    // Two rows: the left column stays narrow beside the message table.
     auto *addRow = new QHBoxLayout;
     addRow->addWidget(m_newSubscription, 1);
     addRow->addWidget(m_subscriptionKind);
-    addRow->addWidget(addButton);
-    addRow->addWidget(removeButton);
+    auto *buttonRow = new QHBoxLayout;
+    buttonRow->addWidget(addButton);
+    buttonRow->addWidget(removeButton);
+    buttonRow->addStretch(1);
 
     // Channel tree.
     m_treeView = new QTreeView(this);
@@ -88,6 +96,7 @@ LivePanel::LivePanel(QWidget *parent)
     leftLayout->addWidget(new QLabel(tr("Subscriptions"), left));
     leftLayout->addWidget(m_subscriptionList, 1);
     leftLayout->addLayout(addRow);
+    leftLayout->addLayout(buttonRow);
     leftLayout->addWidget(m_subscriptionError);
     leftLayout->addWidget(new QLabel(tr("Channels"), left));
     leftLayout->addWidget(m_treeView, 3);
@@ -95,7 +104,11 @@ LivePanel::LivePanel(QWidget *parent)
     // Message table.
     m_filter = new QLineEdit(this);
     m_filter->setObjectName(QStringLiteral("filter"));
-    m_filter->setPlaceholderText(tr("Filter channel, id, type, payload (Ctrl+F)"));
+    m_filter->setPlaceholderText(tr("Filter (Ctrl+F)"));
+    m_filter->setToolTip(tr("Shows the messages whose channel, id, type or payload holds this "
+                            "text (Ctrl+F)"));
+    m_filter->setMinimumWidth(m_filter->fontMetrics().horizontalAdvance(tr("Filter (Ctrl+F)")) +
+                              32);
     m_filter->setClearButtonEnabled(true);
     m_pauseButton = new QPushButton(tr("Pause"), this);
     m_pauseButton->setObjectName(QStringLiteral("pause"));
@@ -104,7 +117,7 @@ LivePanel::LivePanel(QWidget *parent)
     m_follow = new QCheckBox(tr("Follow"), this);
     m_follow->setObjectName(QStringLiteral("followTail"));
     m_follow->setChecked(true);
-    m_status = new QLabel(this);
+    m_status = new ElidedLabel(this, 6);
     m_status->setObjectName(QStringLiteral("liveStatus"));
 
     m_proxy->setSourceModel(m_model);
@@ -138,6 +151,8 @@ LivePanel::LivePanel(QWidget *parent)
     toolRow->addWidget(m_status);
 
     auto *tableSplit = new QSplitter(Qt::Vertical, this);
+    tableSplit->setObjectName(QStringLiteral("liveTableSplitter"));
+    tableSplit->setChildrenCollapsible(false);
     tableSplit->addWidget(m_table);
     tableSplit->addWidget(m_detail);
     tableSplit->setStretchFactor(0, 3);
@@ -150,6 +165,8 @@ LivePanel::LivePanel(QWidget *parent)
     rightLayout->addWidget(tableSplit, 1);
 
     auto *split = new QSplitter(Qt::Horizontal, this);
+    split->setObjectName(QStringLiteral("liveSplitter"));
+    split->setChildrenCollapsible(false);
     split->addWidget(left);
     split->addWidget(right);
     split->setStretchFactor(1, 3);
@@ -279,7 +296,7 @@ void LivePanel::updateStatus()
     QString text = tr("%1 rows, %2 let go").arg(m_model->rowCount()).arg(droppedCount());
     if (m_paused)
         text += tr(" (paused, %1 waiting)").arg(m_pending.size());
-    m_status->setText(text);
+    m_status->setFullText(text);
 }
 
 void LivePanel::setActiveChannels(const redis::ActiveChannels &active)

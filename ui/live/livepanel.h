@@ -26,6 +26,8 @@ class QTreeView;
 
 namespace dualscope::ui {
 
+class ElidedLabel;
+
 class ChannelTreeModel;
 class LiveMessageModel;
 
@@ -98,7 +100,7 @@ private:
     QLineEdit *m_filter = nullptr;
     QPushButton *m_pauseButton = nullptr;
     QCheckBox *m_follow = nullptr;
-    QLabel *m_status = nullptr;
+    ElidedLabel *m_status = nullptr;
     QPlainTextEdit *m_detail = nullptr;
     QListWidget *m_subscriptionList = nullptr;
     QLineEdit *m_newSubscription = nullptr;

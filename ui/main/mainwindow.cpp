@@ -7,6 +7,7 @@
 #include "live/livepanel.h"
 #include "main/healthlight.h"
 #include "main/logpanel.h"
+#include "widgets/elidedlabel.h"
 
 #include <QActionGroup>
 #include <QApplication>
@@ -15,6 +16,7 @@
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QScreen>
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QSettings>
@@ -28,24 +30,25 @@ MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent), m_live(new LivePanel(this)), m_browser(new BrowserPanel(this)),
       m_gaps(new GapPanel(this)), m_fire(new FirePanel(this)), m_log(new LogPanel(this)),
       m_kafkaLight(new HealthLight(tr("Kafka"), this)),
-      m_redisLight(new HealthLight(tr("Redis"), this)), m_banner(new QLabel(this))
+      m_redisLight(new HealthLight(tr("Redis"), this)), m_banner(new ElidedLabel(this, 20))
 {
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(tr("Dualscope"));
 
     m_topSplitter = new QSplitter(Qt::Horizontal, this);
     m_topSplitter->setObjectName(QStringLiteral("streamsSplitter"));
+    m_topSplitter->setChildrenCollapsible(false);
     m_topSplitter->addWidget(m_live);
     m_topSplitter->addWidget(m_browser);
     m_mainSplitter = new QSplitter(Qt::Vertical, this);
     m_mainSplitter->setObjectName(QStringLiteral("mainSplitter"));
+    m_mainSplitter->setChildrenCollapsible(false);
     m_mainSplitter->addWidget(m_topSplitter);
     m_mainSplitter->addWidget(m_gaps);
     m_mainSplitter->setStretchFactor(0, 3);
     m_mainSplitter->setStretchFactor(1, 2);
 
     m_banner->setObjectName(QStringLiteral("sandboxBanner"));
-    m_banner->setWordWrap(true);
     m_banner->setVisible(false);
     m_banner->setStyleSheet(QStringLiteral("QLabel { background: #fff4ce; color: #5c4400; padding: "
                                            "6px; border-bottom: 1px solid #e0c36c; }"));
@@ -78,12 +81,16 @@ MainWindow::MainWindow(QWidget *parent)
     statusBar()->addPermanentWidget(m_kafkaLight);
     statusBar()->addPermanentWidget(m_redisLight);
     buildMenus();
-    resize(1560, 960);
-    // First-run proportions: the streams side by side above, the gaps below.
-    m_topSplitter->setSizes({620, 560});
-    m_mainSplitter->setSizes({560, 360});
-    resizeDocks({fireDock}, {380}, Qt::Horizontal);
-    restoreLayout();
+    // First-run proportions: the streams side by side above, the gaps below, the
+    // composer beside them; on a laptop the window takes the whole screen.
+    const QSize screen = screenSize();
+    const QSize first = QSize(1560, 960).boundedTo(screen);
+    resize(first);
+    m_topSplitter->setSizes({first.width() / 2, first.width() / 2});
+    m_mainSplitter->setSizes({first.height() * 3 / 5, first.height() * 2 / 5});
+    resizeDocks({fireDock}, {first.width() < 1500 ? 300 : 380}, Qt::Horizontal);
+    if (!restoreLayout() && screen.width() < 1600)
+        setWindowState(windowState() | Qt::WindowMaximized);
 }
 
 MainWindow::~MainWindow() = default;
@@ -160,7 +167,8 @@ void MainWindow::setConnectionName(const QString &name)
 
 void MainWindow::enableSandbox(const QString &description, int brokerCount)
 {
-    m_banner->setText(description + QLatin1Char(' ') + tr("Inject faults from the Faults menu."));
+    // One line: the whole text in the tooltip.
+    m_banner->setFullText(tr("Sandbox (faults in the Faults menu): ") + description);
     m_banner->setVisible(true);
     buildFaultsMenu(brokerCount);
 }
@@ -184,15 +192,25 @@ void MainWindow::showAbout()
     box->open();
 }
 
-void MainWindow::restoreLayout()
+QSize MainWindow::screenSize() const
+{
+    const QScreen *screen = QGuiApplication::primaryScreen();
+    return screen ? screen->availableGeometry().size() : QSize(1280, 720);
+}
+
+bool MainWindow::restoreLayout()
 {
     QSettings settings;
-    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    const QByteArray geometry = settings.value(QStringLiteral("window/geometry")).toByteArray();
+    if (geometry.isEmpty())
+        return false;
+    restoreGeometry(geometry);
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
     m_topSplitter->restoreState(
         settings.value(QStringLiteral("window/streamsSplitter")).toByteArray());
     m_mainSplitter->restoreState(
         settings.value(QStringLiteral("window/mainSplitter")).toByteArray());
+    return true;
 }
 
 void MainWindow::saveLayout()

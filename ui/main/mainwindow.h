@@ -9,6 +9,8 @@ class QSplitter;
 
 namespace dualscope::ui {
 
+class ElidedLabel;
+
 class BrowserPanel;
 class FirePanel;
 class GapPanel;
@@ -60,7 +62,9 @@ protected:
 private:
     void buildMenus();
     void buildFaultsMenu(int brokerCount);
-    void restoreLayout();
+    // False on a first start (nothing saved yet).
+    bool restoreLayout();
+    QSize screenSize() const;
     void saveLayout();
     void showAbout();
 
@@ -71,7 +75,7 @@ private:
     LogPanel *m_log = nullptr;
     HealthLight *m_kafkaLight = nullptr;
     HealthLight *m_redisLight = nullptr;
-    QLabel *m_banner = nullptr;
+    ElidedLabel *m_banner = nullptr;
     QSplitter *m_topSplitter = nullptr;
     QSplitter *m_mainSplitter = nullptr;
     QMenu *m_faults = nullptr;
