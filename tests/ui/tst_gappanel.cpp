@@ -58,6 +58,7 @@ class TestGapPanel : public QObject
 
 private slots:
     void tableModelBatchesAndTrim();
+    void aRevisionReplacesItsRow();
     void countersAndTable();
     void kindFilter();
     void exportJsonParsesBack();
@@ -96,6 +97,40 @@ void TestGapPanel::tableModelBatchesAndTrim()
     QCOMPARE(removed.size(), 2);
     QCOMPARE(model.rowCount(), 4);
     QCOMPARE(model.droppedCount(), 11);
+}
+
+void TestGapPanel::aRevisionReplacesItsRow()
+{
+    // given a table holding two missing events and an orphan
+    GapTableModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    Gap first;
+    first.kind = GapKind::Missing;
+    first.id = "m1";
+    Gap second = first;
+    second.id = "m2";
+    Gap orphan;
+    orphan.kind = GapKind::Orphan;
+    orphan.id = "o1";
+    model.appendGaps({first, second, orphan});
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    // when m2's notification comes after the grace window (a late revision)
+    Gap revision = second;
+    revision.kind = GapKind::Late;
+    revision.revises = GapKind::Missing;
+    revision.detail = QStringLiteral("arrived 2500 ms after the record");
+    model.appendGaps({revision});
+    // then its row says late, in place: no row added, one row changed
+    QCOMPARE(model.rowCount(), 3);
+    QCOMPARE(inserted.size(), 0);
+    QCOMPARE(changed.size(), 1);
+    QCOMPARE(changed.first().at(0).toModelIndex().row(), 1);
+    QCOMPARE(model.gapAt(1).kind, GapKind::Late);
+    QCOMPARE(model.gapAt(0).kind, GapKind::Missing);
+    // and a second revision of the same id is a new row (nothing left to revise)
+    model.appendGaps({revision});
+    QCOMPARE(model.rowCount(), 4);
 }
 
 void TestGapPanel::countersAndTable()

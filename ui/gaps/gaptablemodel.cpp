@@ -95,11 +95,34 @@ void GapTableModel::trimOldest(qsizetype count)
         return;
     beginRemoveRows({}, 0, int(count) - 1); // last is inclusive
     m_rows.dropOldest(count);
+    m_firstSequence += count;
     endRemoveRows();
 }
 
-void GapTableModel::appendGaps(const QList<gap::Gap> &gaps)
+bool GapTableModel::revise(const gap::Gap &revision)
 {
+    const auto found = m_silentRows.constFind(revision.id);
+    if (found == m_silentRows.cend())
+        return false;
+    const qint64 row = *found - m_firstSequence;
+    m_silentRows.erase(found);
+    if (row < 0 || row >= m_rows.size() || m_rows.at(row).id != revision.id)
+        return false; // let go since
+    m_rows.at(row) = revision;
+    emit dataChanged(index(int(row), 0), index(int(row), ColumnCount - 1));
+    return true;
+}
+
+void GapTableModel::appendGaps(const QList<gap::Gap> &incoming)
+{
+    // A revision replaces the row of the verdict it revises, where that row is still
+    // held: the table shows the final verdicts, as the CLI's report does.
+    QList<gap::Gap> gaps;
+    gaps.reserve(incoming.size());
+    for (const gap::Gap &gap : incoming) {
+        if (!gap.revises || !revise(gap))
+            gaps.append(gap);
+    }
     if (gaps.isEmpty())
         return;
     qsizetype skip = 0;
@@ -112,9 +135,18 @@ void GapTableModel::appendGaps(const QList<gap::Gap> &gaps)
     trimOldest(m_rows.overflowAfter(count));
     const int first = int(m_rows.size());
     beginInsertRows({}, first, first + int(count) - 1);
-    for (qsizetype i = skip; i < gaps.size(); ++i)
-        m_rows.push(gaps.at(i));
+    for (qsizetype i = skip; i < gaps.size(); ++i) {
+        const gap::Gap &gap = gaps.at(i);
+        if (gap.kind == gap::GapKind::Missing || gap.kind == gap::GapKind::Unobserved)
+            m_silentRows.insert(gap.id, m_firstSequence + m_rows.size());
+        m_rows.push(gap);
+    }
     endInsertRows();
+    // Rows let go leave stale entries; bounded by the table's own capacity.
+    if (m_silentRows.size() > 2 * m_rows.capacity()) {
+        for (auto it = m_silentRows.begin(); it != m_silentRows.end();)
+            it = *it < m_firstSequence ? m_silentRows.erase(it) : std::next(it);
+    }
 }
 
 QList<gap::Gap> GapTableModel::gaps() const
@@ -137,6 +169,8 @@ void GapTableModel::clear()
     beginResetModel();
     m_rows.clear();
     m_rows.resetDropped();
+    m_silentRows.clear();
+    m_firstSequence = 0;
     endResetModel();
 }
 

@@ -5,6 +5,7 @@
 #include "live/ringbuffer.h"
 
 #include <QAbstractTableModel>
+#include <QHash>
 #include <QList>
 
 namespace dualscope::ui {
@@ -48,6 +49,7 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override;
 
+    // Appends new gaps; a revision (Gap::revises) replaces the row it revises instead.
     void appendGaps(const QList<gap::Gap> &gaps);
     const gap::Gap &gapAt(int row) const { return m_rows.at(row); }
     QList<gap::Gap> gaps() const;
@@ -60,8 +62,13 @@ public:
 
 private:
     void trimOldest(qsizetype count);
+    bool revise(const gap::Gap &revision);
 
     RingBuffer<gap::Gap> m_rows{kDefaultCapacity};
+    // Rows ever let go from the front: row = sequence - m_firstSequence.
+    qint64 m_firstSequence = 0;
+    // The sequence of each missing/unobserved row, by id: what a revision replaces.
+    QHash<QByteArray, qint64> m_silentRows;
 };
 
 } // namespace dualscope::ui
