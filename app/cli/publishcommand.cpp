@@ -9,9 +9,11 @@
 #include "signalwatcher.h"
 
 #include <QCoreApplication>
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRandomGenerator>
 #include <QTextStream>
 #include <QThread>
 #include <QTimer>
@@ -62,6 +64,23 @@ QJsonArray failureReasonsJson(const QList<publish::KafkaFailureReason> &reasons)
     return array;
 }
 
+// {"seed": S, "missing": ["id", ...], ...}: what a check must find, id by id.
+QJsonObject injectedJson(const PublishRequest &request, const publish::RunSummary &summary)
+{
+    QJsonObject json;
+    if (!request.defects)
+        return json;
+    json.insert(QStringLiteral("seed"), qint64(request.defects->seed()));
+    QHash<publish::Defect, QJsonArray> ids;
+    for (const auto &[defect, id] : summary.injected)
+        ids[defect].append(QString::fromUtf8(id));
+    for (const publish::Defect defect : publish::kAllDefects) {
+        if (request.defects->count(defect) > 0)
+            json.insert(QLatin1String(publish::defectName(defect)), ids.value(defect));
+    }
+    return json;
+}
+
 void printSummary(const PublishRequest &request, const publish::RunSummary &summary)
 {
     const publish::PublisherStats &s = summary.stats;
@@ -77,6 +96,8 @@ void printSummary(const PublishRequest &request, const publish::RunSummary &summ
             {QStringLiteral("kafka_failures"), failureReasonsJson(s.kafkaFailureReasons)},
             {QStringLiteral("redis_sent"), s.redisSent},
             {QStringLiteral("redis_skipped"), s.redisSkipped},
+            {QStringLiteral("redis_withheld"), s.redisWithheld},
+            {QStringLiteral("injected"), injectedJson(request, summary)},
             {QStringLiteral("redis_failed"), s.redisFailed},
             {QStringLiteral("redis_outages"), s.redisOutages},
             {QStringLiteral("elapsed_s"), summary.elapsedSeconds},
@@ -106,6 +127,20 @@ void printSummary(const PublishRequest &request, const publish::RunSummary &summ
             << Qt::endl;
     if (s.redisOutages > 0)
         out << "redis outages during the run: " << s.redisOutages << Qt::endl;
+    if (request.defects) {
+        QHash<publish::Defect, int> staged;
+        for (const auto &entry : summary.injected)
+            ++staged[entry.first];
+        QStringList parts;
+        for (const publish::Defect defect : publish::kAllDefects) {
+            if (request.defects->count(defect) > 0)
+                parts.append(QStringLiteral("%1 %2")
+                                 .arg(QLatin1String(publish::defectName(defect)))
+                                 .arg(staged.value(defect)));
+        }
+        out << "staged defects (seed " << request.defects->seed()
+            << "): " << parts.join(QLatin1String(", ")) << Qt::endl;
+    }
     if (!s.kafkaFailureReasons.isEmpty())
         out << "kafka failures by reason:" << Qt::endl;
     for (const publish::KafkaFailureReason &reason : s.kafkaFailureReasons) {
@@ -176,6 +211,21 @@ void addPublishOptions(QCommandLineParser &parser)
                       QStringLiteral("MS"), QStringLiteral("5000")});
     parser.addOption(
         {QStringLiteral("json"), QStringLiteral("Print the summary as one JSON object.")});
+    parser.addOption({QStringLiteral("inject"),
+                      QStringLiteral("Stage N defects of a kind on the notification path, at "
+                                     "random events (repeatable): missing, duplicate, "
+                                     "wrong_channel, oversized, late, orphan, unparseable. A "
+                                     "check finds exactly these; --json lists their ids."),
+                      QStringLiteral("KIND=N")});
+    parser.addOption({QStringLiteral("inject-delay-ms"),
+                      QStringLiteral("How long a staged late notification is held back "
+                                     "(default 1500: after the check's late threshold, within "
+                                     "its grace window)."),
+                      QStringLiteral("MS"), QStringLiteral("1500")});
+    parser.addOption({QStringLiteral("inject-seed"),
+                      QStringLiteral("Seed of the random positions of the staged defects "
+                                     "(default: a new one each run, printed)."),
+                      QStringLiteral("SEED")});
 }
 
 bool readPublishOptions(const QCommandLineParser &parser, PublishRequest *request, QString *error)
@@ -240,6 +290,23 @@ bool readPublishOptions(const QCommandLineParser &parser, PublishRequest *reques
         return false;
     }
     request->sources = static_cast<int>(sources);
+
+    qint64 delay = 1500, seed = 0;
+    if (!readCount(parser, QStringLiteral("inject-delay-ms"), 0, &delay, error) ||
+        !readCount(parser, QStringLiteral("inject-seed"), 0, &seed, error))
+        return false;
+    request->injectDelayMs = static_cast<int>(std::min<qint64>(delay, 600'000));
+    const QStringList injections = parser.values(QStringLiteral("inject"));
+    if (!injections.isEmpty()) {
+        const quint32 chosenSeed = parser.isSet(QStringLiteral("inject-seed"))
+                                       ? quint32(seed)
+                                       : QRandomGenerator::global()->generate();
+        std::optional<publish::DefectPlan> plan =
+            publish::DefectPlan::parse(injections, request->run.count, chosenSeed, error);
+        if (!plan)
+            return false;
+        request->defects = plan;
+    }
     return true;
 }
 
@@ -259,6 +326,8 @@ int executePublish(const PublishRequest &request)
     config.ordering = request.ordering;
     config.enqueueTimeoutMs = request.enqueueTimeoutMs;
     config.channelTemplate = request.channelTemplate;
+    config.defects = request.defects;
+    config.injectDelayMs = request.injectDelayMs;
 
     QThread worker;
     worker.setObjectName(QStringLiteral("publisher"));

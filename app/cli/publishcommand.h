@@ -25,6 +25,8 @@ struct PublishRequest
     publish::RunConfig run;
     publish::Ordering ordering = publish::Ordering::KafkaFirst;
     int enqueueTimeoutMs = 5000;
+    std::optional<publish::DefectPlan> defects;
+    int injectDelayMs = 1500;
     bool json = false;
     bool benchFigures = false;
 };

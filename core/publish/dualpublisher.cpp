@@ -9,6 +9,7 @@
 #include <QSocketNotifier>
 #include <QThread>
 #include <QTimer>
+#include <QUuid>
 #include <chrono>
 #include <fcntl.h>
 #include <librdkafka/rdkafka.h>
@@ -30,6 +31,8 @@ qint64 nowNs()
 // How often undelivered work is looked at without a wake-up: a fallback for the
 // queue's io event, and the cadence at which outcomes are handed out in batches.
 constexpr int kTickMs = 50;
+// The batch id of staged extra messages: no outcome waits for their replies.
+constexpr quint64 kUntrackedBatch = 0;
 // A full local queue is retried after polling this long for delivery reports.
 constexpr int kQueueFullPollMs = 10;
 
@@ -67,6 +70,12 @@ const char *toString(Ordering ordering)
 struct DualPublisher::InFlight
 {
     QByteArray redisCommand;
+    // Staged defects (DefectPlan): of its own notification, and extra messages sent
+    // after it (copies, orphans, stray text), already encoded.
+    std::optional<Defect> defect;
+    bool lateReleased = false;
+    QByteArray extraCommands;
+    int extraCount = 0;
     qint64 producedAtNs = 0;
     bool kafkaKnown = false;
     bool redisKnown = false;
@@ -174,6 +183,7 @@ void DualPublisher::start()
     m_tick->setInterval(kTickMs);
     connect(m_tick, &QTimer::timeout, this, [this] {
         pollKafka();
+        releaseDelayed();
         emitOutcomes();
     });
     m_tick->start();
@@ -335,9 +345,15 @@ DualPublisher::InFlight *DualPublisher::prepare(const event::Event &event, quint
     auto *item = new InFlight;
     m_scratchNotification.resize(0); // keeps the capacity, unlike clear()
     event::appendNotification(&m_scratchNotification, event::notificationFor(event));
+    if (m_config.defects)
+        stageDefects(item, event, ticket);
     redis::appendCommand(item->redisCommand,
                          {QByteArrayView("PUBLISH"), QByteArrayView(m_scratchChannel),
                           QByteArrayView(m_scratchNotification)});
+    if (item->defect == Defect::Duplicate) {
+        item->extraCommands.prepend(item->redisCommand);
+        ++item->extraCount;
+    }
     item->outcome.ticket = ticket;
     if (m_config.reportOutcomes)
         item->outcome.eventId = event.id;
@@ -515,14 +531,74 @@ void DualPublisher::kafkaDone(InFlight *item, KafkaStatus status, qint32 partiti
     finishIfComplete(item);
 }
 
+void DualPublisher::stageDefects(InFlight *item, const event::Event &event, quint64 ticket)
+{
+    const DefectPlan &plan = *m_config.defects;
+    item->defect = plan.ownDefect(ticket);
+    if (item->defect)
+        m_injected.append({*item->defect, event.id});
+    if (item->defect == Defect::WrongChannel)
+        m_scratchChannel += ":misrouted"; // still under the same pattern, not the template's
+    if (item->defect == Defect::Oversized) {
+        // The full payload in the notification: what the contract forbids.
+        m_scratchNotification.chop(1);
+        m_scratchNotification +=
+            ",\"payload\":" + (event.payloadJson.isEmpty() ? QByteArray("{}") : event.payloadJson) +
+            '}';
+    }
+    for (const Defect extra : plan.extrasAfter(ticket)) {
+        QByteArray message;
+        QByteArray id;
+        if (extra == Defect::Orphan) {
+            id = "orphan-" + QUuid::createUuid().toByteArray(QUuid::WithoutBraces);
+            event::Event ghost = event;
+            ghost.id = id;
+            event::appendNotification(&message, event::notificationFor(ghost));
+        } else {
+            message = "not json: a stray message staged by dualscope (" + event.id + ")";
+        }
+        m_injected.append({extra, id});
+        redis::appendCommand(
+            item->extraCommands,
+            {QByteArrayView("PUBLISH"), QByteArrayView(m_scratchChannel), QByteArrayView(message)});
+        ++item->extraCount;
+    }
+}
+
 void DualPublisher::queueNotification(InFlight *item)
 {
+    if (item->defect == Defect::Missing) {
+        ++m_stats.redisWithheld;
+        redisDone(item, RedisOutcome::NotAttempted,
+                  QStringLiteral("withheld: a staged missing notification"));
+        return;
+    }
+    if (item->defect == Defect::Late && !item->lateReleased) {
+        // Held back, then queued as any other.
+        item->lateReleased = true;
+        m_delayed.push_back({nowNs() + qint64(m_config.injectDelayMs) * 1'000'000, item});
+        return;
+    }
     if (!m_redisUp) {
         ++m_skippedThisOutage;
         redisDone(item, RedisOutcome::Skipped, QStringLiteral("Redis was down"));
         return;
     }
     m_toNotify.push_back(item);
+}
+
+void DualPublisher::releaseDelayed()
+{
+    const qint64 now = nowNs();
+    bool released = false;
+    while (!m_delayed.empty() && m_delayed.front().first <= now) {
+        InFlight *item = m_delayed.front().second;
+        m_delayed.pop_front();
+        queueNotification(item);
+        released = true;
+    }
+    if (released)
+        flushNotifications();
 }
 
 void DualPublisher::flushNotifications()
@@ -539,17 +615,26 @@ void DualPublisher::flushNotifications()
     // One pipeline: every PUBLISH of this round in one write.
     QByteArray pipeline;
     qsizetype pipelineSize = 0;
+    QByteArray extras; // staged copies, orphans and strays: sent after, not tracked
+    int extraCount = 0;
     for (const InFlight *item : m_toNotify)
         pipelineSize += item->redisCommand.size();
     pipeline.reserve(pipelineSize);
-    for (const InFlight *item : m_toNotify)
+    for (const InFlight *item : m_toNotify) {
         pipeline += item->redisCommand;
+        extras += item->extraCommands;
+        extraCount += item->extraCount;
+    }
     const quint64 batchId = ++m_lastBatchId;
     const int count = static_cast<int>(m_toNotify.size());
     m_sentBatches.insert(batchId, std::exchange(m_toNotify, {}));
     QMetaObject::invokeMethod(
         m_sender,
-        [sender = m_sender, batchId, pipeline, count] { sender->send(batchId, pipeline, count); },
+        [sender = m_sender, batchId, pipeline, count, extras, extraCount] {
+            sender->send(batchId, pipeline, count);
+            if (extraCount > 0)
+                sender->send(kUntrackedBatch, extras, extraCount);
+        },
         Qt::QueuedConnection);
 }
 
@@ -674,6 +759,7 @@ void DualPublisher::shutdown(int timeoutMs)
 void DualPublisher::shutdownTick()
 {
     pollKafka();
+    releaseDelayed();
     const bool drained = m_liveCount == 0;
     if (!drained && nowNs() < m_shutdownDeadlineNs)
         return;
@@ -684,6 +770,8 @@ void DualPublisher::shutdownTick()
             rd_kafka_poll(m_producer.get(), 10);
         rd_kafka_poll(m_producer.get(), 0);
         for (InFlight *item : std::exchange(m_toNotify, {}))
+            redisDone(item, RedisOutcome::Failed, QStringLiteral("not sent before shutdown"));
+        for (const auto &[due, item] : std::exchange(m_delayed, {}))
             redisDone(item, RedisOutcome::Failed, QStringLiteral("not sent before shutdown"));
         for (const std::vector<InFlight *> &batch : std::exchange(m_sentBatches, {})) {
             for (InFlight *item : batch)

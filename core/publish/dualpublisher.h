@@ -6,6 +6,7 @@
 #include "event/eventcodec.h"
 #include "kafka/kafkaconfig.h"
 #include "metrics/latencyhistogram.h"
+#include "publish/defectplan.h"
 #include "publish/failuretally.h"
 #include "publish/notificationsender.h"
 #include "publish/publishoutcome.h"
@@ -14,6 +15,7 @@
 #include <QHash>
 #include <QLoggingCategory>
 #include <QObject>
+#include <deque>
 #include <optional>
 
 class QSocketNotifier;
@@ -45,6 +47,11 @@ struct PublisherConfig
     // Emit outcomesReady() with every event's outcome (tests, the GUI's detail
     // view); off, only the counters are kept, which is what a 1M-event run wants.
     bool reportOutcomes = false;
+    // Defects staged on the notification path (the harness): none by default.
+    std::optional<DefectPlan> defects;
+    // How long a staged `late` notification is held back: between the checker's
+    // default late threshold (1000 ms) and its grace window (2000 ms).
+    int injectDelayMs = 1500;
 };
 
 // Publishes events the dual-stream way: Kafka is the critical path, Redis
@@ -85,6 +92,9 @@ public:
     void shutdown(int timeoutMs);
 
     PublisherStats stats() const;
+    // The defects staged so far: kind and event id (the orphan's own id; empty for a
+    // stray message).
+    QList<std::pair<Defect, QByteArray>> injectedDefects() const { return m_injected; }
     qint64 inFlight() const { return m_liveCount; }
     bool isRedisUp() const { return m_redisUp; }
     bool isStarted() const { return m_started; }
@@ -116,6 +126,8 @@ private:
     void redisDone(InFlight *item, RedisOutcome outcome, QString error);
     void finishIfComplete(InFlight *item);
     void queueNotification(InFlight *item);
+    void stageDefects(InFlight *item, const event::Event &event, quint64 ticket);
+    void releaseDelayed();
     void flushNotifications();
     void onBatchDone(const RedisBatchResult &result);
     void stopRedis();
@@ -156,6 +168,8 @@ private:
     QList<PublishOutcome> m_outcomes; // batched until the next tick
 
     PublisherStats m_stats;
+    QList<std::pair<Defect, QByteArray>> m_injected;
+    std::deque<std::pair<qint64, InFlight *>> m_delayed; // staged late ones, by due time
     FailureTally m_failures;
     // The producer's message.max.bytes: larger events are refused before librdkafka.
     qsizetype m_maxEventBytes = event::kDefaultMaxEventBytes;

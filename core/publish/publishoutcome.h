@@ -75,6 +75,7 @@ struct PublisherStats
     qint64 kafkaFailed = 0; // not persisted
     qint64 redisSent = 0;
     qint64 redisSkipped = 0;
+    qint64 redisWithheld = 0; // staged `missing` defects: not sent on purpose
     qint64 redisFailed = 0;
     qint64 redisOutages = 0;
     qint64 inFlight = 0;

@@ -99,6 +99,7 @@ RunSummary PublishRun::summary() const
     result.generated = m_generated;
     result.elapsedSeconds = m_elapsed.nsecsElapsed() / 1e9;
     result.stoppedEarly = m_generated < m_config.count;
+    result.injected = m_publisher->injectedDefects();
     return result;
 }
 

@@ -3,6 +3,7 @@
 
 #include "generate/eventtemplate.h"
 #include "generate/ratelimiter.h"
+#include "publish/defectplan.h"
 #include "publish/publishoutcome.h"
 
 #include <QElapsedTimer>
@@ -35,6 +36,8 @@ struct RunSummary
     qint64 generated = 0;
     double elapsedSeconds = 0;
     bool stoppedEarly = false;
+    // The defects staged on purpose: kind and event id (see DualPublisher).
+    QList<std::pair<Defect, QByteArray>> injected;
 };
 
 // Generates `count` events from a template at a rate and publishes them; the

@@ -22,9 +22,12 @@ namespace {
 
 QStringList publishArguments(const sandbox::Sandbox &box, const QStringList &extra)
 {
-    return QStringList{QStringLiteral("publish"), QStringLiteral("--kafka"),
-                       QString::fromUtf8(box.kafkaBootstrap()), QStringLiteral("--redis"),
-                       box.redisUrl(), QStringLiteral("--json")} +
+    return QStringList{QStringLiteral("publish"),
+                       QStringLiteral("--kafka"),
+                       QString::fromUtf8(box.kafkaBootstrap()),
+                       QStringLiteral("--redis"),
+                       box.redisUrl(),
+                       QStringLiteral("--json")} +
            extra;
 }
 
@@ -66,10 +69,9 @@ private slots:
         QString error;
         QVERIFY2(box.start(&error), qPrintable(error));
         RawPublisher admin(box.redisUrl());
-        QVERIFY(admin
-                    .command({"CONFIG", "SET", "client-output-buffer-limit",
-                              "pubsub 256kb 128kb 1"})
-                    .isStatus("OK"));
+        QVERIFY(
+            admin.command({"CONFIG", "SET", "client-output-buffer-limit", "pubsub 256kb 128kb 1"})
+                .isStatus("OK"));
         CheckRun check;
         QVERIFY(check.start(box, {QStringLiteral("--until-idle"), QStringLiteral("4"),
                                   QStringLiteral("--grace-ms"), QStringLiteral("1500")}));
@@ -130,9 +132,12 @@ private slots:
         const QJsonObject report = check.report();
         QVERIFY2(count(report, "orphan") == 0, qPrintable(countsText(report)));
         QCOMPARE(count(report, "missing"), 0);
-        const QJsonArray skipped =
-            report.value(QLatin1String("window")).toObject().value(QLatin1String("kafka_skipped")).toArray();
-        QVERIFY2(!skipped.isEmpty(), "retention did not overtake the tail: the test proves nothing");
+        const QJsonArray skipped = report.value(QLatin1String("window"))
+                                       .toObject()
+                                       .value(QLatin1String("kafka_skipped"))
+                                       .toArray();
+        QVERIFY2(!skipped.isEmpty(),
+                 "retention did not overtake the tail: the test proves nothing");
         QVERIFY2(count(report, "unjudged_notifications") > 0, qPrintable(countsText(report)));
         QVERIFY(check.output().contains("could not read offsets"));
     }
@@ -167,7 +172,8 @@ private slots:
         QCOMPARE(count(report, "orphan"), 0);
         QCOMPARE(count(report, "missing"), 0);
         QVERIFY(count(report, "matched") > 50'000);
-        QVERIFY(count(report, "outside_window_records") + count(report, "outside_window_notifications") >
+        QVERIFY(count(report, "outside_window_records") +
+                    count(report, "outside_window_notifications") >
                 0);
         // and it ends within the duration, the grace window and a few seconds
         QVERIFY2(tookMs < 5000 + 2000 + 5000, qPrintable(QString::number(tookMs)));
@@ -204,10 +210,10 @@ private slots:
             QVERIFY(kafka.produce("r", eventJson("f-" + QByteArray::number(i), "r")));
         QVERIFY(kafka.flush());
         QTest::qWait(2000);
-        const CliResult replay = runCli({QStringLiteral("replay"), QStringLiteral("--kafka"),
-                                         QString::fromUtf8(box.kafkaBootstrap()),
-                                         QStringLiteral("--redis"), box.redisUrl(),
-                                         QStringLiteral("--from"), QString::number(replayFrom)});
+        const CliResult replay =
+            runCli({QStringLiteral("replay"), QStringLiteral("--kafka"),
+                    QString::fromUtf8(box.kafkaBootstrap()), QStringLiteral("--redis"),
+                    box.redisUrl(), QStringLiteral("--from"), QString::number(replayFrom)});
         QVERIFY2(replay.exitCode == 0, replay.err.constData());
         QVERIFY2(replay.out.contains("sent 10"), replay.out.constData());
         // then all 210 are matched and late: the missing verdicts were revised, once,
@@ -240,10 +246,10 @@ private slots:
                                   QStringLiteral("--grace-ms"), QStringLiteral("4000"),
                                   QStringLiteral("--late-ms"), QStringLiteral("4000")}));
         QProcess publish;
-        publish.start(cliPath(), publishArguments(box, {QStringLiteral("--count=3000"),
-                                                        QStringLiteral("--rate=600"),
-                                                        QStringLiteral("-X"),
-                                                        QStringLiteral("message.timeout.ms=1500")}));
+        publish.start(cliPath(),
+                      publishArguments(box, {QStringLiteral("--count=3000"),
+                                             QStringLiteral("--rate=600"), QStringLiteral("-X"),
+                                             QStringLiteral("message.timeout.ms=1500")}));
         QVERIFY(publish.waitForStarted());
         // when every broker stalls for 2.5 s in the middle of the run
         QTest::qWait(1500);
@@ -254,7 +260,8 @@ private slots:
         // then the outcomes add up, and each latency count equals its outcome count
         const QJsonObject outcomes = publishJson(publish);
         const qint64 acked = outcomes.value(QLatin1String("kafka_acked")).toInteger(-1);
-        const qint64 possibly = outcomes.value(QLatin1String("kafka_possibly_persisted")).toInteger(-1);
+        const qint64 possibly =
+            outcomes.value(QLatin1String("kafka_possibly_persisted")).toInteger(-1);
         const qint64 failed = outcomes.value(QLatin1String("kafka_failed")).toInteger(-1);
         QCOMPARE(acked + possibly + failed, 3000);
         QVERIFY2(possibly + failed > 0, "the stall timed nothing out: the test proves nothing");
@@ -287,6 +294,54 @@ private slots:
         QCOMPARE(count(report, "missing"), ids.size() - acked);
         QCOMPARE(count(report, "matched"), acked);
         QCOMPARE(count(report, "orphan"), 0);
+    }
+
+    void stagedDefectsAreFoundExactly()
+    {
+        // given a check, and a publisher that stages every kind of defect on purpose
+        sandbox::Sandbox box;
+        QString error;
+        QVERIFY2(box.start(&error), qPrintable(error));
+        CheckRun check;
+        QVERIFY(check.start(box, {QStringLiteral("--until-idle"), QStringLiteral("3")}));
+        QProcess publish;
+        publish.start(
+            cliPath(),
+            publishArguments(
+                box,
+                {QStringLiteral("--count=1000"), QStringLiteral("--sources=10"),
+                 QStringLiteral("--inject=missing=7"), QStringLiteral("--inject=duplicate=5"),
+                 QStringLiteral("--inject=wrong_channel=4"), QStringLiteral("--inject=oversized=3"),
+                 QStringLiteral("--inject=late=6"), QStringLiteral("--inject=orphan=2"),
+                 QStringLiteral("--inject=unparseable=1")}));
+        QVERIFY(publish.waitForFinished(60'000));
+        QCOMPARE(publish.exitCode(), 0);
+        const QJsonObject summary = publishJson(publish);
+        const QJsonObject injected = summary.value(QLatin1String("injected")).toObject();
+        QCOMPARE(injected.value(QLatin1String("missing")).toArray().size(), 7);
+        QCOMPARE(summary.value(QLatin1String("redis_withheld")).toInteger(), 7);
+        // then the check finds exactly what was staged, and the missing ids are the ones
+        // the publisher listed
+        QCOMPARE(check.finish(), 1);
+        const QJsonObject report = check.report();
+        QCOMPARE(count(report, "missing"), 7);
+        QCOMPARE(count(report, "duplicate"), 5);
+        QCOMPARE(count(report, "wrong_channel"), 4);
+        QCOMPARE(count(report, "oversized"), 3);
+        QCOMPARE(count(report, "late"), 6);
+        QCOMPARE(count(report, "orphan"), 2);
+        QCOMPARE(count(report, "unparseable"), 1);
+        QCOMPARE(count(report, "unobserved"), 0);
+        QCOMPARE(count(report, "matched"), 1000 - 7 - 4);
+        QSet<QString> staged, found;
+        for (const QJsonValue &id : injected.value(QLatin1String("missing")).toArray())
+            staged.insert(id.toString());
+        for (const QJsonValue &value : report.value(QLatin1String("gaps")).toArray()) {
+            const QJsonObject gap = value.toObject();
+            if (gap.value(QLatin1String("kind")).toString() == QLatin1String("missing"))
+                found.insert(gap.value(QLatin1String("id")).toString());
+        }
+        QCOMPARE(found, staged);
     }
 
     void aRoundRobinProducerSpreadsAKey()
@@ -332,7 +387,8 @@ private slots:
         RawPublisher redis(box.redisUrl());
         for (int parity : {0, 1}) {
             for (int i = parity; i < 20; i += 2)
-                redis.publish("events:user:u1", notificationJson("o-" + QByteArray::number(i), "u1"));
+                redis.publish("events:user:u1",
+                              notificationJson("o-" + QByteArray::number(i), "u1"));
         }
         QVERIFY(redis.flush());
         // then all 20 match, and the odd ones that came after a later event are

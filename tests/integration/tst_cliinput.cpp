@@ -119,6 +119,14 @@ private slots:
         row("replay report /dev/zero",
             {QStringLiteral("replay"), kKafka, kRedis, QStringLiteral("--report=/dev/zero")},
             "is a character device");
+        row("inject an unknown kind", {publish, kKafka, kRedis, QStringLiteral("--inject=lost=3")},
+            "the kind is one of missing, duplicate");
+        row("inject a count that is not a number",
+            {publish, kKafka, kRedis, QStringLiteral("--inject=missing=x")}, "N is a whole number");
+        row("inject more than the run has events",
+            {publish, kKafka, kRedis, QStringLiteral("--count=5"),
+             QStringLiteral("--inject=missing=4"), QStringLiteral("--inject=late=2")},
+            "each event takes at most one");
         row("redis-cert without key",
             {publish, kKafka, QStringLiteral("--redis=rediss://127.0.0.1:1"),
              QStringLiteral("--redis-cert=/etc/hostname")},
