@@ -38,10 +38,12 @@ public:
     void reset();
 
 private:
+    struct Refusal;
     struct ReaderDeleter
     {
         void operator()(redisReader *reader) const;
     };
+    std::unique_ptr<Refusal> m_refusal; // before m_reader: the reader points at it
     std::unique_ptr<redisReader, ReaderDeleter> m_reader;
     QString m_error;
 };

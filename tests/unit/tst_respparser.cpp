@@ -35,6 +35,7 @@ private Q_SLOTS:
     void keepsBinaryBulkStrings();
     void rejectsNonRespPeer();
     void resetRecoversAfterError();
+    void refusesHugeArrayHeader();
     void debugStringIsReadable();
     void formatCommandIsExact();
     void formatCommandIsBinarySafe();
@@ -182,6 +183,24 @@ void TestRespParser::resetRecoversAfterError()
     const QList<RespReply> replies = parseAll("+PONG\r\n", parser);
     QCOMPARE(replies.size(), 1);
     QVERIFY(replies.first().isStatus("PONG"));
+}
+
+void TestRespParser::refusesHugeArrayHeader()
+{
+    // Given a peer whose ten-byte array header would ask hiredis for 1.6 GB up front
+    RespParser parser;
+    // When it is parsed
+    const QList<RespReply> replies = parseAll("*200000000\r\n:1\r\n", parser);
+    // Then the parser refuses it with the count and the limit, and still parses after a reset
+    QVERIFY(replies.isEmpty());
+    QVERIFY(parser.hasError());
+    QVERIFY2(parser.errorString().contains(QLatin1String("200000000 elements")),
+             qPrintable(parser.errorString()));
+    parser.reset();
+    QVERIFY(!parser.hasError());
+    const QList<RespReply> after = parseAll("*2\r\n:1\r\n:2\r\n", parser);
+    QCOMPARE(after.size(), 1);
+    QCOMPARE(after.first().elements.size(), 2);
 }
 
 void TestRespParser::debugStringIsReadable()
