@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "checkcommand.h"
 
+#include "check/checkmetrics.h"
 #include "check/checksession.h"
 #include "cliconnection.h"
 #include "event/event.h"
@@ -11,7 +12,6 @@
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QFile>
-#include <QSaveFile>
 #include <QTextStream>
 #include <QThread>
 #include <unistd.h>
@@ -19,16 +19,6 @@
 namespace dualscope::cli {
 
 namespace {
-
-bool writeFile(const QString &path, const QByteArray &bytes, QString *error)
-{
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
-        *error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
-        return false;
-    }
-    return true;
-}
 
 // --from: end, beginning, an ISO 8601 time, or milliseconds since the epoch.
 bool readFrom(const QString &text, check::CheckConfig *config, QString *error)
@@ -61,6 +51,22 @@ bool readFrom(const QString &text, check::CheckConfig *config, QString *error)
     return true;
 }
 
+// The JSON and JUnit reports, each written whole and then renamed into place.
+bool writeReports(const check::CheckResult &result, const QString &reportPath,
+                  const QString &junitPath, QString *error)
+{
+    return (reportPath.isEmpty() ||
+            io::writeUserFile(
+                reportPath,
+                gap::writeJsonReport(result.counts, result.latency, result.window, result.gaps),
+                error)) &&
+           (junitPath.isEmpty() ||
+            io::writeUserFile(junitPath,
+                              gap::writeJUnitReport(result.counts, result.gaps,
+                                                    QStringLiteral("dualscope check")),
+                              error));
+}
+
 void printSummary(const check::CheckResult &result)
 {
     const gap::GapCounts &c = result.counts;
@@ -71,8 +77,8 @@ void printSummary(const check::CheckResult &result)
         << c.late << ", oversized " << c.oversized << ", unparseable " << c.unparseable
         << ", unobserved " << c.unobserved << Qt::endl;
     if (c.keySpread > 0 || c.reordered > 0)
-        out << "order (informational): key_spread " << c.keySpread << ", reordered "
-            << c.reordered << Qt::endl;
+        out << "order (informational): key_spread " << c.keySpread << ", reordered " << c.reordered
+            << Qt::endl;
     out << "latency p50 " << result.latency.percentile(50) / 1000.0 << " ms, p99 "
         << result.latency.percentile(99) / 1000.0 << " ms, max " << result.latency.max() / 1000.0
         << " ms" << Qt::endl;
@@ -108,8 +114,17 @@ int runCheckCommand(const QStringList &arguments)
         "positioned. Exit 0: no gaps, 1: gaps, 2: error."));
     addConnectionOptions(parser);
     addPatternOption(parser);
-    parser.addOption(
-        {QStringLiteral("duration"), QStringLiteral("Watch for S seconds."), QStringLiteral("S")});
+    parser.addOption({QStringLiteral("duration"),
+                      QStringLiteral("Watch for S seconds (0: until SIGINT/SIGTERM)."),
+                      QStringLiteral("S")});
+    parser.addOption({QStringLiteral("report-every"),
+                      QStringLiteral("Write the report so far every S seconds, atomically (with "
+                                     "--report; a long watch's rolling report)."),
+                      QStringLiteral("S")});
+    parser.addOption({QStringLiteral("metrics"),
+                      QStringLiteral("Serve the Prometheus text exposition at "
+                                     "http://HOST:PORT/metrics."),
+                      QStringLiteral("HOST:PORT")});
     parser.addOption({QStringLiteral("until-idle"),
                       QStringLiteral("Stop once neither stream carried anything for S seconds."),
                       QStringLiteral("S")});
@@ -143,10 +158,11 @@ int runCheckCommand(const QStringList &arguments)
     check::CheckConfig config;
     Connection connection;
     QString error;
-    double duration = 0, untilIdle = 0;
+    double duration = 0, untilIdle = 0, reportEvery = 0;
     qint64 grace = 2000, late = 1000, maxBytes = 1024;
     if (!resolveConnection(parser, &connection, &error) ||
-        !readNumber(parser, QStringLiteral("duration"), 0.001, &duration, &error) ||
+        !readNumber(parser, QStringLiteral("duration"), 0, &duration, &error) ||
+        !readNumber(parser, QStringLiteral("report-every"), 1, &reportEvery, &error) ||
         !readNumber(parser, QStringLiteral("until-idle"), 0.001, &untilIdle, &error) ||
         !readCount(parser, QStringLiteral("grace-ms"), 1, &grace, &error) ||
         !readCount(parser, QStringLiteral("late-ms"), 0, &late, &error) ||
@@ -161,6 +177,7 @@ int runCheckCommand(const QStringList &arguments)
     config.redisUrl = connection.redisUrl;
     config.patterns = patternsFrom(parser);
     config.durationMs = qint64(duration * 1000);
+    config.snapshotEveryMs = qint64(reportEvery * 1000);
     config.untilIdleMs = qint64(untilIdle * 1000);
     config.detector.graceMs = grace;
     config.detector.lateMs = late;
@@ -181,6 +198,18 @@ int runCheckCommand(const QStringList &arguments)
     }
     const QString reportPath = parser.value(QStringLiteral("report"));
     const QString junitPath = parser.value(QStringLiteral("junit"));
+    if (parser.isSet(QStringLiteral("report-every")) && reportPath.isEmpty()) {
+        printError(QStringLiteral("--report-every writes the --report file: give --report FILE"));
+        return ExitError;
+    }
+    std::unique_ptr<check::CheckMetrics> metrics;
+    if (parser.isSet(QStringLiteral("metrics"))) {
+        metrics = check::CheckMetrics::serve(parser.value(QStringLiteral("metrics")), &error);
+        if (!metrics) {
+            printError(error);
+            return ExitError;
+        }
+    }
     // Found out now, not after a watch whose report would then be lost.
     for (const QString &path : {reportPath, junitPath}) {
         if (!path.isEmpty() && !io::checkWritable(path, &error)) {
@@ -197,21 +226,29 @@ int runCheckCommand(const QStringList &arguments)
     QCoreApplication *app = QCoreApplication::instance();
     QObject::connect(session, &check::CheckSession::ready, app,
                      [] { QTextStream(stdout) << "READY" << Qt::endl; });
-    // On a terminal, a progress line once a second: counts and the checker's own lag.
+    // On a terminal, a progress line once a second: counts and the checker's own lag;
+    // the metrics move at the same pace.
     const bool progressOnTerminal = ::isatty(STDERR_FILENO);
     bool progressShown = false;
-    gap::GapCounts lastCounts;
-    QObject::connect(session, &check::CheckSession::progress, app,
-                     [&lastCounts](const gap::GapCounts &counts) { lastCounts = counts; });
-    QObject::connect(session, &check::CheckSession::lagChanged, app,
-                     [&](qint64 redisLagMs, qint64 kafkaLagMs) {
+    QObject::connect(session, &check::CheckSession::status, app,
+                     [&](const check::CheckStatus &status) {
+                         if (metrics)
+                             metrics->update(status.counts, status.latency,
+                                             std::max<qint64>(status.redisLagMs, 0) / 1000.0,
+                                             status.outages, status.partitions);
                          if (!progressOnTerminal)
                              return;
                          progressShown = true;
-                         QTextStream(stderr)
-                             << "\rmatched " << lastCounts.matched << ", gaps "
-                             << lastCounts.gapTotal() << "; checker lag: redis " << redisLagMs
-                             << " ms, kafka " << kafkaLagMs << " ms   " << Qt::flush;
+                         QTextStream(stderr) << "\rmatched " << status.counts.matched << ", gaps "
+                                             << status.counts.gapTotal() << "; checker lag: redis "
+                                             << status.redisLagMs << " ms, kafka "
+                                             << status.kafkaLagMs << " ms   " << Qt::flush;
+                     });
+    QObject::connect(session, &check::CheckSession::snapshot, app,
+                     [&](const check::CheckResult &result) {
+                         QString writeError;
+                         if (!writeReports(result, reportPath, junitPath, &writeError))
+                             printError(QStringLiteral("warning: ") + writeError);
                      });
     QObject::connect(session, &check::CheckSession::warning, app, [](const QString &message) {
         printError(QStringLiteral("warning: ") + message);
@@ -226,20 +263,7 @@ int runCheckCommand(const QStringList &arguments)
                              QTextStream(stderr) << "\n" << Qt::flush;
                          printSummary(result);
                          QString writeError;
-                         if (!reportPath.isEmpty() &&
-                             !writeFile(reportPath,
-                                        gap::writeJsonReport(result.counts, result.latency,
-                                                             result.window, result.gaps),
-                                        &writeError)) {
-                             printError(writeError);
-                             app->exit(ExitError);
-                             return;
-                         }
-                         if (!junitPath.isEmpty() &&
-                             !writeFile(junitPath,
-                                        gap::writeJUnitReport(result.counts, result.gaps,
-                                                              QStringLiteral("dualscope check")),
-                                        &writeError)) {
+                         if (!writeReports(result, reportPath, junitPath, &writeError)) {
                              printError(writeError);
                              app->exit(ExitError);
                              return;

@@ -115,7 +115,8 @@ bool resolveConnection(const QCommandLineParser &parser, Connection *connection,
     return true;
 }
 
-bool parseOrExit(QCommandLineParser &parser, const QStringList &arguments, int *exitCode)
+bool parseOrExit(QCommandLineParser &parser, const QStringList &arguments, int *exitCode,
+                 bool takesPositionals)
 {
     const QCommandLineOption help = parser.addHelpOption();
     auto usageError = [&](const QString &why) {
@@ -131,7 +132,7 @@ bool parseOrExit(QCommandLineParser &parser, const QStringList &arguments, int *
         return false;
     }
     const QStringList positional = parser.positionalArguments();
-    if (!positional.isEmpty())
+    if (!positional.isEmpty() && !takesPositionals)
         return usageError(QStringLiteral("unexpected argument '%1': every value goes with an "
                                          "option")
                               .arg(positional.first()));

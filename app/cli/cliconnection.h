@@ -36,7 +36,9 @@ bool resolveConnection(const QCommandLineParser &parser, Connection *connection,
 
 // Parses the subcommand's arguments; prints help (exit 0) or a usage error (exit 2).
 // Returns false with *exitCode set when the caller must exit.
-bool parseOrExit(QCommandLineParser &parser, const QStringList &arguments, int *exitCode);
+// Positional arguments are refused unless the command takes them (report merge).
+bool parseOrExit(QCommandLineParser &parser, const QStringList &arguments, int *exitCode,
+                 bool takesPositionals = false);
 
 // Reads a positive integer option, with a usage error naming the option.
 bool readCount(const QCommandLineParser &parser, const QString &name, qint64 minimum, qint64 *value,

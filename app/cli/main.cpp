@@ -4,6 +4,7 @@
 #include "cliconnection.h"
 #include "publishcommand.h"
 #include "replaycommand.h"
+#include "reportcommand.h"
 #include "sandboxcommand.h"
 #include "tailcommand.h"
 
@@ -24,7 +25,8 @@ const char kUsage[] =
     "  tail      print Redis messages or Kafka records as JSON lines: tail redis|kafka\n"
     "  replay    re-send the notifications of Kafka events: --from OFFSET|TIME [--to ...] "
     "| --report FILE.json\n"
-    "  bench     measure: bench publish\n"
+    "  bench     measure: bench publish | bench check\n"
+    "  report    merge the reports of several checks: report merge A.json B.json ...\n"
     "\n"
     "common options: --kafka BOOTSTRAP  --redis redis://[user:pass@]host:port[/db]\n"
     "                --topic events  -X key=value (librdkafka property, repeatable)\n"
@@ -57,6 +59,8 @@ int main(int argc, char *argv[])
         return runReplayCommand(arguments);
     if (command == QLatin1String("bench"))
         return runBenchCommand(arguments);
+    if (command == QLatin1String("report"))
+        return runReportCommand(arguments);
     if (command == QLatin1String("--help") || command == QLatin1String("-h")) {
         QTextStream(stdout) << kUsage;
         return ExitOk;

@@ -185,6 +185,7 @@ void CheckSession::maybeReady()
         m_windowStartMs = nowMs();
         m_sinceActivity.restart();
         m_sinceStart.restart();
+        m_sinceSnapshot.start();
     }
     if (m_ready || !m_subscribed || !m_positioned)
         return;
@@ -260,9 +261,16 @@ void CheckSession::sampleLag()
         m_redisLag.record(std::max<qint64>(0, now - m_redisClockMs) * 1000);
     if (m_kafkaClockMs > 0)
         m_kafkaLag.record(std::max<qint64>(0, now - m_kafkaClockMs) * 1000);
-    if (m_ticks % (1000 / kTickMs) == 0)
-        emit lagChanged(m_redisClockMs > 0 ? now - m_redisClockMs : -1,
-                        m_kafkaClockMs > 0 ? now - m_kafkaClockMs : -1);
+    if (m_ticks % (1000 / kTickMs) == 0) {
+        CheckStatus status;
+        status.counts = m_detector->counts();
+        status.latency = m_detector->latency();
+        status.redisLagMs = m_redisClockMs > 0 ? now - m_redisClockMs : -1;
+        status.kafkaLagMs = m_kafkaClockMs > 0 ? now - m_kafkaClockMs : -1;
+        status.outages = m_detector->outages().size();
+        status.partitions = int(m_tail->positions().size());
+        emit this->status(status);
+    }
 }
 
 void CheckSession::tick()
@@ -278,6 +286,11 @@ void CheckSession::tick()
     if (!m_windowOpen)
         return;
     sampleLag();
+    if (m_config.snapshotEveryMs > 0 && m_windowEndMs < 0 &&
+        m_sinceSnapshot.elapsed() >= m_config.snapshotEveryMs) {
+        m_sinceSnapshot.restart();
+        emit snapshot(resultSoFar());
+    }
     if (m_windowEndMs < 0) {
         const bool durationOver =
             m_config.durationMs > 0 && m_sinceStart.elapsed() >= m_config.durationMs;
@@ -376,7 +389,13 @@ void CheckSession::finish()
     collectGaps();
     m_done = true;
     m_tick->stop();
+    const CheckResult result = resultSoFar();
+    stopPeers();
+    emit finished(result);
+}
 
+CheckResult CheckSession::resultSoFar() const
+{
     CheckResult result;
     result.counts = m_detector->counts();
     result.latency = m_detector->latency();
@@ -388,18 +407,19 @@ void CheckSession::finish()
     result.window.checkerLagMs = gap::LatencySummary::of(m_redisLag);
     result.window.kafkaTailLagMs = gap::LatencySummary::of(m_kafkaLag);
     result.window.kafkaSkipped = m_kafkaSkipped;
-    // The peers live on their own threads: ask there, before they stop and go.
-    QList<kafka::TailPosition> positions;
-    QMetaObject::invokeMethod(
-        m_tail, [&positions, tail = m_tail] { positions = tail->positions(); },
-        Qt::BlockingQueuedConnection);
-    for (const kafka::TailPosition &position : positions)
+    result.window.settings.graceMs = m_config.detector.graceMs;
+    result.window.settings.lateMs = m_config.detector.lateMs;
+    result.window.settings.maxNotificationBytes = m_config.detector.maxNotificationBytes;
+    result.window.settings.channelTemplate = m_config.detector.channelTemplate.text();
+    result.window.settings.group = m_config.group;
+    result.window.settings.instance = m_config.instance;
+    // positions() may be called from any thread.
+    for (const kafka::TailPosition &position : m_tail->positions())
         result.window.partitions.append(
             gap::PartitionRange{position.partition, position.firstOffset, position.lastOffset});
     result.gaps = m_gaps;
     result.gapsNotListed = m_gapsNotListed;
-    stopPeers();
-    emit finished(result);
+    return result;
 }
 
 void CheckSession::fail(const QString &error)

@@ -45,10 +45,26 @@ struct CheckConfig
     qint64 durationMs = 0;
     // The window ends once neither stream carried anything for this long (0: off).
     qint64 untilIdleMs = 0;
+    // snapshot() this often while the window is open (0: never): rolling reports.
+    qint64 snapshotEveryMs = 0;
+    // Written into the report's settings (a consumer group's checkers).
+    QString group;
+    QString instance;
     // Gaps kept for the report; beyond this they are counted only (a week-long
     // watch with a broken publisher must not fill the memory with gap rows).
     qsizetype maxReportedGaps = 100'000;
     int connectTimeoutMs = 5000;
+};
+
+// Once a second: where the check stands (progress lines, metrics, status bars).
+struct CheckStatus
+{
+    gap::GapCounts counts;
+    metrics::LatencyHistogram latency;
+    qint64 redisLagMs = -1; // how far behind real time the checker reads; -1: not known
+    qint64 kafkaLagMs = -1;
+    qint64 outages = 0; // of its own Redis subscription
+    int partitions = 0; // judged by this checker
 };
 
 struct CheckResult
@@ -92,10 +108,11 @@ signals:
     void progress(const dualscope::gap::GapCounts &counts);
     // About once a second: the latency distribution of the matches so far.
     void latencySnapshot(const dualscope::metrics::LatencyHistogram &latency);
-    // About once a second: how far behind real time the checker reads its Redis
-    // subscription and the Kafka topic, in ms (-1: not known yet).
-    void lagChanged(qint64 redisLagMs, qint64 kafkaLagMs);
+    // About once a second, while the window is open.
+    void status(const dualscope::check::CheckStatus &status);
     void finished(const dualscope::check::CheckResult &result);
+    // Every CheckConfig::snapshotEveryMs: the result so far (a long watch's report).
+    void snapshot(const dualscope::check::CheckResult &result);
     void failed(const QString &error);
 
 private:
@@ -108,6 +125,7 @@ private:
     void tick();
     void endWindow();
     void finish();
+    CheckResult resultSoFar() const;
     void collectGaps();
     void fail(const QString &error);
     void maybeReady();
@@ -125,6 +143,7 @@ private:
     QTimer *m_tick = nullptr;
     QElapsedTimer m_sinceStart;
     QElapsedTimer m_sinceActivity;
+    QElapsedTimer m_sinceSnapshot;
     bool m_subscribed = false;
     bool m_positioned = false;
     bool m_ready = false;
@@ -162,3 +181,4 @@ private:
 } // namespace dualscope::check
 
 Q_DECLARE_METATYPE(dualscope::check::CheckResult)
+Q_DECLARE_METATYPE(dualscope::check::CheckStatus)

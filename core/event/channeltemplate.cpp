@@ -100,6 +100,34 @@ std::optional<ChannelTemplate> ChannelTemplate::parse(const QString &text, QStri
     return result;
 }
 
+std::optional<QByteArray> ChannelTemplate::sourceIdOf(QByteArrayView channel) const
+{
+    std::optional<QByteArray> sourceId;
+    qsizetype at = 0;
+    for (qsizetype i = 0; i < m_parts.size(); ++i) {
+        const Part &part = m_parts.at(i);
+        if (part.slot == Slot::Literal) {
+            if (!channel.sliced(at).startsWith(part.literal))
+                return std::nullopt;
+            at += part.literal.size();
+            continue;
+        }
+        // Adjacent placeholders are refused by parse(): a literal or the end follows.
+        qsizetype end = channel.size();
+        if (i + 1 < m_parts.size()) {
+            end = channel.indexOf(m_parts.at(i + 1).literal, at);
+            if (end < 0)
+                return std::nullopt;
+        }
+        if (end == at)
+            return std::nullopt; // an empty part: not a channel of this template
+        if (part.slot == Slot::SourceId)
+            sourceId = channel.sliced(at, end - at).toByteArray();
+        at = end;
+    }
+    return at == channel.size() ? sourceId : std::nullopt;
+}
+
 bool ChannelTemplate::expand(const Event &event, QByteArray *channel, QString *error) const
 {
     channel->resize(0); // keeps the capacity: this runs once per published event

@@ -29,6 +29,13 @@ public:
     // holds a newline, a control character or a glob character, naming the field.
     bool expand(const Event &event, QByteArray *channel, QString *error) const;
 
+    // The source_id a channel of this template carries ("events:user:octocat" ->
+    // "octocat"), read back from the channel name alone: each placeholder runs to the
+    // first occurrence of the literal after it (the last one to the end). Nullopt when
+    // the channel does not have the template's shape or the template has no
+    // {source_id}. A value holding the literal that follows it reads back short.
+    std::optional<QByteArray> sourceIdOf(QByteArrayView channel) const;
+
     // The Redis pattern that matches every channel this template can produce:
     // the literal text up to the first placeholder followed by '*'.
     QByteArray subscriptionPattern() const;

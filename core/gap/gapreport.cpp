@@ -180,6 +180,47 @@ ParsedReport readReport(const Value &root)
                                 report.counts.wrongChannel + report.counts.unobserved;
 
     report.latencyMs = latencyMember(root, "latency_ms", top);
+    if (const auto histogram = root.FindMember("latency_histogram");
+        histogram != root.MemberEnd()) {
+        const QString where = QStringLiteral("latency_histogram");
+        if (!histogram->value.IsObject())
+            throw ReadError{where + QStringLiteral(" is not an object")};
+        const QByteArray scheme = bytesMember(histogram->value, "scheme", where, false);
+        if (scheme != metrics::LatencyHistogram::scheme())
+            throw ReadError{QStringLiteral("latency_histogram.scheme '%1' is not %2")
+                                .arg(QString::fromUtf8(scheme),
+                                     QLatin1String(metrics::LatencyHistogram::scheme()))};
+        const Value &buckets = arrayMember(histogram->value, "buckets", where);
+        QList<std::pair<int, qint64>> pairs;
+        for (rapidjson::SizeType i = 0; i < buckets.Size(); ++i) {
+            const Value &pair = buckets[i];
+            if (!pair.IsArray() || pair.Size() != 2 || !pair[0].IsInt() || !pair[1].IsInt64())
+                throw ReadError{QStringLiteral("latency_histogram.buckets[%1] is not [index, "
+                                               "count]")
+                                    .arg(i)};
+            pairs.append({pair[0].GetInt(), pair[1].GetInt64()});
+        }
+        report.latency = metrics::LatencyHistogram::fromBuckets(
+            pairs, intMember(histogram->value, "min", where, false),
+            intMember(histogram->value, "max", where, false),
+            intMember(histogram->value, "sum", where, false));
+        if (!report.latency)
+            throw ReadError{QStringLiteral("latency_histogram does not add up (an index out of "
+                                           "range, a negative count, or min/max outside them)")};
+    }
+    if (const auto settings = root.FindMember("settings"); settings != root.MemberEnd()) {
+        const QString where = QStringLiteral("settings");
+        if (!settings->value.IsObject())
+            throw ReadError{where + QStringLiteral(" is not an object")};
+        ReportSettings &s = report.window.settings;
+        s.graceMs = intMember(settings->value, "grace_ms", where, false);
+        s.lateMs = intMember(settings->value, "late_ms", where, false);
+        s.maxNotificationBytes = intMember(settings->value, "max_notification_bytes", where, false);
+        s.channelTemplate =
+            QString::fromUtf8(bytesMember(settings->value, "channel_template", where, false));
+        s.group = QString::fromUtf8(bytesMember(settings->value, "group", where, true));
+        s.instance = QString::fromUtf8(bytesMember(settings->value, "instance", where, true));
+    }
     if (root.HasMember("checker_lag_ms"))
         report.window.checkerLagMs = latencyMember(root, "checker_lag_ms", top);
     if (root.HasMember("kafka_tail_lag_ms"))
@@ -352,6 +393,41 @@ QByteArray writeJsonReport(const GapCounts &counts, const metrics::LatencyHistog
         w.EndObject();
     };
     writeLatency("latency_ms", LatencySummary::of(latency));
+    w.Key("latency_histogram");
+    w.StartObject();
+    w.Key("scheme");
+    w.String(metrics::LatencyHistogram::scheme());
+    w.Key("min");
+    w.Int64(latency.min());
+    w.Key("max");
+    w.Int64(latency.max());
+    w.Key("sum");
+    w.Int64(latency.sum());
+    w.Key("buckets");
+    w.StartArray();
+    for (const auto &[index, count] : latency.buckets()) {
+        w.StartArray();
+        w.Int(index);
+        w.Int64(count);
+        w.EndArray();
+    }
+    w.EndArray();
+    w.EndObject();
+    w.Key("settings");
+    w.StartObject();
+    w.Key("grace_ms");
+    w.Int64(window.settings.graceMs);
+    w.Key("late_ms");
+    w.Int64(window.settings.lateMs);
+    w.Key("max_notification_bytes");
+    w.Int64(window.settings.maxNotificationBytes);
+    w.Key("channel_template");
+    writeString(w, window.settings.channelTemplate);
+    w.Key("group");
+    writeStringOrNull(w, window.settings.group.toUtf8());
+    w.Key("instance");
+    writeStringOrNull(w, window.settings.instance.toUtf8());
+    w.EndObject();
     writeLatency("checker_lag_ms", window.checkerLagMs);
     writeLatency("kafka_tail_lag_ms", window.kafkaTailLagMs);
 

@@ -38,6 +38,20 @@ struct LatencySummary
     friend bool operator==(const LatencySummary &, const LatencySummary &) = default;
 };
 
+// What the verdicts depend on: reports made with other settings do not merge.
+struct ReportSettings
+{
+    qint64 graceMs = 0;
+    qint64 lateMs = 0;
+    qint64 maxNotificationBytes = 0;
+    QString channelTemplate;
+    // A check in a consumer group (check --group): its name, and this instance's.
+    QString group;
+    QString instance;
+
+    friend bool operator==(const ReportSettings &, const ReportSettings &) = default;
+};
+
 struct ReportWindow
 {
     qint64 startMs = 0;
@@ -52,6 +66,7 @@ struct ReportWindow
     LatencySummary kafkaTailLagMs;
     // Offsets the Kafka tail could not read (retention overtook it): first..last.
     QList<PartitionRange> kafkaSkipped;
+    ReportSettings settings;
 
     friend bool operator==(const ReportWindow &, const ReportWindow &) = default;
 };
@@ -60,6 +75,9 @@ struct ParsedReport
 {
     GapCounts counts; // kafkaEvents is derived: matched + missing + wrong_channel + unobserved
     LatencySummary latencyMs;
+    // The delivery latency as buckets, when the report carries them (this version
+    // writes them): what merges exactly.
+    std::optional<metrics::LatencyHistogram> latency;
     ReportWindow window;
     QList<Gap> gaps;
 };
@@ -70,7 +88,11 @@ struct ParsedReport
 //             "redis_notifications": n, "revised": n, "outside_window_records": n,
 //             "outside_window_notifications": n, "unjudged_notifications": n},
 //  "latency_ms": {"p50": x, "p90": x, "p99": x, "max": x},
+//  "latency_histogram": {"scheme": "log2-16/us", "min": us, "max": us, "sum": us,
+//                        "buckets": [[index, count], ...]},
 //  "checker_lag_ms": {...the same...}, "kafka_tail_lag_ms": {...the same...},
+//  "settings": {"grace_ms": n, "late_ms": n, "max_notification_bytes": n,
+//               "channel_template": s, "group": s|null, "instance": s|null},
 //  "window": {"start": ISO, "end": ISO, "topic": s,
 //             "partitions": [{"partition": n, "first_offset": n, "last_offset": n}],
 //             "patterns": [s], "redis_outages": [{"start": ISO, "end": ISO|null,

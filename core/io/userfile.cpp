@@ -4,6 +4,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QSaveFile>
 #include <QTemporaryFile>
 #include <cerrno>
 #include <cstring>
@@ -110,6 +111,16 @@ bool checkWritable(const QString &path, QString *error)
                           .arg(folder.path(), probe.errorString()));
     if (info.exists() && !info.isWritable())
         return refuse(QStringLiteral("the file exists and is read-only"));
+    return true;
+}
+
+bool writeUserFile(const QString &path, const QByteArray &bytes, QString *error)
+{
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
+        *error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
+        return false;
+    }
     return true;
 }
 

@@ -20,6 +20,10 @@ inline constexpr qint64 kMaxReportFileBytes = 64 * 1024 * 1024;
 // grows past the cap while it is read is refused too.
 bool readUserFile(const QString &path, qint64 maxBytes, QByteArray *contents, QString *error);
 
+// Writes `bytes` whole to a temporary file beside `path` and renames it into place, so a
+// reader (a dashboard polling a rolling report) never sees half a file.
+bool writeUserFile(const QString &path, const QByteArray &bytes, QString *error);
+
 // Whether a file can be written at `path` later (a report at the end of a watch):
 // not a directory, its folder exists, and a file can be created there. Checked by
 // creating and removing a temporary file beside it; `path` itself is not touched.

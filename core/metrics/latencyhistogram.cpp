@@ -33,6 +33,7 @@ void LatencyHistogram::record(qint64 micros)
     ++m_buckets[bucketOf(static_cast<quint64>(micros))];
     m_min = m_count == 0 ? micros : std::min(m_min, micros);
     m_max = std::max(m_max, micros);
+    m_sum += micros;
     ++m_count;
 }
 
@@ -45,6 +46,7 @@ void LatencyHistogram::merge(const LatencyHistogram &other)
     m_min = m_count == 0 ? other.m_min : std::min(m_min, other.m_min);
     m_max = std::max(m_max, other.m_max);
     m_count += other.m_count;
+    m_sum += other.m_sum;
 }
 
 void LatencyHistogram::reset()
@@ -66,6 +68,52 @@ qint64 LatencyHistogram::percentile(double percent) const
             return std::clamp(upperEdgeOf(i), m_min, m_max);
     }
     return m_max;
+}
+
+QList<std::pair<int, qint64>> LatencyHistogram::buckets() const
+{
+    QList<std::pair<int, qint64>> out;
+    for (int i = 0; i < kBucketCount; ++i) {
+        if (m_buckets[i] > 0)
+            out.append({i, m_buckets[i]});
+    }
+    return out;
+}
+
+std::optional<LatencyHistogram>
+LatencyHistogram::fromBuckets(const QList<std::pair<int, qint64>> &buckets, qint64 min, qint64 max,
+                              qint64 sum)
+{
+    LatencyHistogram histogram;
+    for (const auto &[index, count] : buckets) {
+        if (index < 0 || index >= kBucketCount || count < 0)
+            return std::nullopt;
+        histogram.m_buckets[index] += count;
+        histogram.m_count += count;
+    }
+    if (histogram.m_count == 0)
+        return LatencyHistogram();
+    // min and max must fall in the lowest and highest non-empty buckets.
+    int lowest = 0;
+    while (histogram.m_buckets[lowest] == 0)
+        ++lowest;
+    int highest = kBucketCount - 1;
+    while (histogram.m_buckets[highest] == 0)
+        --highest;
+    if (min < 0 || max < min || bucketOf(quint64(min)) != lowest ||
+        bucketOf(quint64(max)) != highest)
+        return std::nullopt;
+    if (sum < min * histogram.m_count || sum > max * histogram.m_count)
+        return std::nullopt;
+    histogram.m_min = min;
+    histogram.m_max = max;
+    histogram.m_sum = sum;
+    return histogram;
+}
+
+const char *LatencyHistogram::scheme()
+{
+    return "log2-16/us";
 }
 
 } // namespace dualscope::metrics

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <QList>
 #include <QMetaType>
 #include <QtGlobal>
 #include <array>
+#include <optional>
+#include <utility>
 
 namespace dualscope::metrics {
 
@@ -22,9 +25,23 @@ public:
     qint64 count() const { return m_count; }
     qint64 max() const { return m_max; }
     qint64 min() const { return m_count ? m_min : 0; }
+    // The sum of every sample (an average, Prometheus's _sum).
+    qint64 sum() const { return m_sum; }
     // The value at or below which `percent` (0..100) of the samples lie; the
     // upper edge of the bucket, clamped to the observed maximum. 0 when empty.
     qint64 percentile(double percent) const;
+
+    // The counts of the non-empty buckets, by bucket index, lowest first: what a report
+    // carries so that histograms of several checkers merge exactly.
+    QList<std::pair<int, qint64>> buckets() const;
+    // The histogram of buckets(), min and max as written; nullopt for an index out of
+    // range, a negative count, or a min/max that contradicts the buckets.
+    static std::optional<LatencyHistogram> fromBuckets(const QList<std::pair<int, qint64>> &buckets,
+                                                       qint64 min, qint64 max, qint64 sum);
+    // The upper edge of a bucket of buckets(), in microseconds.
+    static qint64 bucketUpperEdge(int bucket) { return upperEdgeOf(bucket); }
+    // The scheme of the bucket indexes, for readers: "log2-16/us".
+    static const char *scheme();
 
 private:
     static constexpr int kSubBits = 4;
@@ -39,6 +56,7 @@ private:
     qint64 m_count = 0;
     qint64 m_max = 0;
     qint64 m_min = 0;
+    qint64 m_sum = 0;
 };
 
 } // namespace dualscope::metrics

@@ -125,6 +125,13 @@ public:
         m_out += m_process.readAllStandardOutput();
         return m_process.exitStatus() == QProcess::NormalExit ? m_process.exitCode() : -1;
     }
+    // SIGTERM, as an operator ends a long watch; then its exit code.
+    int stop(int timeoutMs = 30'000)
+    {
+        m_process.terminate();
+        return finish(timeoutMs);
+    }
+    QString reportPath() const { return m_reportPath; }
     QJsonObject report() const
     {
         QFile file(m_reportPath);
@@ -160,6 +167,5 @@ inline qint64 count(const QJsonObject &report, const char *kind)
         .value(QLatin1String(kind))
         .toInteger(-1);
 }
-
 
 } // namespace dualscope::testing

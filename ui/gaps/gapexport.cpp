@@ -2,25 +2,13 @@
 #include "gaps/gapexport.h"
 
 #include "event/event.h"
+#include "io/userfile.h"
 
 #include <QCoreApplication>
-#include <QSaveFile>
 
 namespace dualscope::ui {
 
 namespace {
-
-bool writeFile(const QString &path, const QByteArray &bytes, QString *error)
-{
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
-        if (error)
-            *error = QCoreApplication::translate("dualscope::ui", "Cannot write %1: %2")
-                         .arg(path, file.errorString());
-        return false;
-    }
-    return true;
-}
 
 void appendField(QByteArray &out, const QByteArray &field)
 {
@@ -55,7 +43,7 @@ bool exportGapsJson(const QString &path, const gap::GapCounts &counts,
                     const metrics::LatencyHistogram &latency, const gap::ReportWindow &window,
                     const QList<gap::Gap> &gaps, QString *error)
 {
-    return writeFile(path, gap::writeJsonReport(counts, latency, window, gaps), error);
+    return io::writeUserFile(path, gap::writeJsonReport(counts, latency, window, gaps), error);
 }
 
 QByteArray gapsToCsv(const QList<gap::Gap> &gaps)
@@ -88,7 +76,7 @@ QByteArray gapsToCsv(const QList<gap::Gap> &gaps)
 
 bool exportGapsCsv(const QString &path, const QList<gap::Gap> &gaps, QString *error)
 {
-    return writeFile(path, gapsToCsv(gaps), error);
+    return io::writeUserFile(path, gapsToCsv(gaps), error);
 }
 
 } // namespace dualscope::ui

@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "gap/gapreport.h"
+
+#include <QList>
+#include <QString>
+#include <optional>
+
+namespace dualscope::gap {
+
+// One report from the reports of several checkers (a consumer group's instances,
+// or consecutive windows of one): counts summed, gaps concatenated, windows joined
+// (earliest start, latest end, partition ranges widened, patterns and outages
+// gathered), latency merged exactly from the buckets. The checkers' own lag is the
+// worst of theirs (lag is not additive). Refuses, naming the report by `names`,
+// reports of different topics or settings, and reports without latency buckets
+// (written by an earlier version): they cannot be merged exactly. Pure function.
+std::optional<ParsedReport> mergeReports(const QList<ParsedReport> &reports,
+                                         const QStringList &names, QString *error);
+
+} // namespace dualscope::gap
