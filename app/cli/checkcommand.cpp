@@ -12,8 +12,10 @@
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QFile>
+#include <QSysInfo>
 #include <QTextStream>
 #include <QThread>
+#include <algorithm>
 #include <unistd.h>
 
 namespace dualscope::cli {
@@ -65,6 +67,40 @@ bool writeReports(const check::CheckResult &result, const QString &reportPath,
                               gap::writeJUnitReport(result.counts, result.gaps,
                                                     QStringLiteral("dualscope check")),
                               error));
+}
+
+// --group, --partitioner, --instance.
+bool readGroupOptions(const QCommandLineParser &parser, check::CheckConfig *config, QString *error)
+{
+    config->group = parser.value(QStringLiteral("group"));
+    if (parser.isSet(QStringLiteral("group"))) {
+        const bool printable = std::all_of(config->group.cbegin(), config->group.cend(),
+                                           [](QChar c) { return c.isPrint() && !c.isSpace(); });
+        if (config->group.isEmpty() || config->group.size() > 249 || !printable) {
+            *error = QStringLiteral("--group needs a name of 1 to 249 printable characters "
+                                    "without spaces");
+            return false;
+        }
+        if (!config->detector.channelTemplate.hasSourceId()) {
+            *error = QStringLiteral("--group tells notifications apart by the source id in "
+                                    "their channel: the channel template %1 has no {source_id}")
+                         .arg(config->detector.channelTemplate.text());
+            return false;
+        }
+    } else if (parser.isSet(QStringLiteral("partitioner"))) {
+        *error = QStringLiteral("--partitioner only matters with --group");
+        return false;
+    }
+    const std::optional<kafka::KeyPartitioner> partitioner =
+        kafka::parseKeyPartitioner(parser.value(QStringLiteral("partitioner")), error);
+    if (!partitioner)
+        return false;
+    config->partitioner = *partitioner;
+    config->instance =
+        parser.isSet(QStringLiteral("instance"))
+            ? parser.value(QStringLiteral("instance"))
+            : QStringLiteral("%1-%2").arg(QSysInfo::machineHostName()).arg(::getpid());
+    return true;
 }
 
 void printSummary(const check::CheckResult &result)
@@ -151,6 +187,20 @@ int runCheckCommand(const QStringList &arguments)
                       QStringLiteral("FILE.json")});
     parser.addOption({QStringLiteral("junit"), QStringLiteral("Write a JUnit report here."),
                       QStringLiteral("FILE.xml")});
+    parser.addOption({QStringLiteral("group"),
+                      QStringLiteral("Check as one member of this Kafka consumer group: the "
+                                     "members split the partitions (merge their reports with "
+                                     "'report merge')."),
+                      QStringLiteral("NAME")});
+    parser.addOption({QStringLiteral("partitioner"),
+                      QStringLiteral("With --group: the producer's partitioner, to tell from a "
+                                     "channel which partition its record is on: murmur2 "
+                                     "(default, Java's and Dualscope's), consistent_random "
+                                     "(librdkafka's default) or fnv1a."),
+                      QStringLiteral("NAME"), QStringLiteral("murmur2")});
+    parser.addOption({QStringLiteral("instance"),
+                      QStringLiteral("This member's name in its report (default host-pid)."),
+                      QStringLiteral("NAME")});
     int exitCode = ExitOk;
     if (!parseOrExit(parser, arguments, &exitCode))
         return exitCode;
@@ -192,6 +242,10 @@ int runCheckCommand(const QStringList &arguments)
         config.detector.channelTemplate = *channelTemplate;
     }
     applyMappingOptions(parser, &config.detector.mapping);
+    if (!readGroupOptions(parser, &config, &error)) {
+        printError(error);
+        return ExitError;
+    }
     if (!gap::GapDetector::validate(config.detector, &error)) {
         printError(error);
         return ExitError;
@@ -249,6 +303,16 @@ int runCheckCommand(const QStringList &arguments)
                          QString writeError;
                          if (!writeReports(result, reportPath, junitPath, &writeError))
                              printError(QStringLiteral("warning: ") + writeError);
+                     });
+    QObject::connect(session, &check::CheckSession::partitionsChanged, app,
+                     [&config](const QList<qint32> &owned) {
+                         QStringList text;
+                         for (const qint32 partition : owned)
+                             text.append(QString::number(partition));
+                         printError(QStringLiteral("group %1: this member owns partitions %2")
+                                        .arg(config.group, text.isEmpty()
+                                                               ? QStringLiteral("none")
+                                                               : text.join(QLatin1Char(','))));
                      });
     QObject::connect(session, &check::CheckSession::warning, app, [](const QString &message) {
         printError(QStringLiteral("warning: ") + message);

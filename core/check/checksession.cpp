@@ -21,6 +21,11 @@ constexpr int kTickMs = 100;
 // How far before the start a check from the end reads the topic, beyond the grace
 // window: records of notifications in flight at the start, produced a little late.
 constexpr qint64 kLookbackMarginMs = 1000;
+// A group member commits what it judged this often.
+constexpr int kCommitEveryTicks = 1000 / kTickMs;
+// Channels whose partition is remembered; cleared when full (a week of new sources).
+constexpr qsizetype kMaxRememberedChannels = 65'536;
+constexpr qint64 kKeepForever = std::numeric_limits<qint64>::max();
 // After the window ends, how long the Kafka tail may take to catch up before the
 // result is given anyway (a lagging consumer is not the system's fault).
 constexpr qint64 kCatchUpAllowanceMs = 10'000;
@@ -54,6 +59,12 @@ void CheckSession::start()
             fail(error);
             return;
         }
+    }
+    if (!m_config.group.isEmpty() && !m_config.detector.channelTemplate.hasSourceId()) {
+        fail(QStringLiteral("a checker in a group tells its notifications by the source id in "
+                            "the channel: the channel template %1 has no {source_id}")
+                 .arg(m_config.detector.channelTemplate.text()));
+        return;
     }
     m_sinceStart.start();
     m_sinceActivity.start();
@@ -97,6 +108,7 @@ void CheckSession::start()
     tailOptions.topic = m_config.topic;
     tailOptions.resolveTimeoutMs = m_config.connectTimeoutMs * 2;
     tailOptions.consumerBacklog = m_kafkaBacklog;
+    tailOptions.group = m_config.group.toUtf8();
     switch (m_config.from) {
     case CheckConfig::From::End:
         // From the end, and a little before it: the records of notifications that
@@ -122,6 +134,12 @@ void CheckSession::start()
     connect(m_kafkaThread, &QThread::finished, m_tail, &QObject::deleteLater);
     connect(m_tail, &kafka::KafkaTail::records, this, &CheckSession::onRecords);
     connect(m_tail, &kafka::KafkaTail::readUpTo, this, &CheckSession::onKafkaReadUpTo);
+    connect(m_tail, &kafka::KafkaTail::partitionsAssigned, this,
+            &CheckSession::onPartitionsAssigned);
+    connect(m_tail, &kafka::KafkaTail::partitionsRevoked, this,
+            [this](const QList<qint32> &partitions, bool, qint64 atMs) {
+                onPartitionsRevoked(partitions, atMs);
+            });
     connect(m_tail, &kafka::KafkaTail::errorOccurred, this, [this](const QString &why) {
         if (!m_positioned)
             fail(QStringLiteral("Kafka: ") + why);
@@ -168,6 +186,10 @@ void CheckSession::startJudging(qint64 observedSinceMs)
 {
     gap::GapDetector::Config detectorConfig = m_config.detector;
     detectorConfig.observedSinceMs = observedSinceMs;
+    if (!m_config.group.isEmpty())
+        detectorConfig.partitionOfChannel = [this](const QByteArray &channel) {
+            return partitionOfChannel(channel);
+        };
     if (m_config.from == CheckConfig::From::End)
         detectorConfig.contextBeforeMs = observedSinceMs;
     m_detector.emplace(detectorConfig);
@@ -205,6 +227,18 @@ void CheckSession::onRecords(const QList<kafka::KafkaRecord> &records)
     for (const kafka::KafkaRecord &record : records)
         m_detector->addKafka(gap::KafkaObservation{record.partition, record.offset,
                                                    record.timestampMs, record.key, record.value});
+    if (!m_config.group.isEmpty()) {
+        // Its verdict is due once the Redis clock passed its grace window (sooner when
+        // matched; the later bound keeps commits on the safe side).
+        for (const kafka::KafkaRecord &record : records) {
+            const auto uncommitted = m_uncommitted.find(record.partition);
+            if (uncommitted == m_uncommitted.end())
+                continue;
+            uncommitted->records.emplace_back(record.offset,
+                                              record.timestampMs + m_config.detector.graceMs);
+            uncommitted->next = record.offset + 1;
+        }
+    }
     m_kafkaBacklog->fetch_sub(records.size());
 }
 
@@ -215,10 +249,24 @@ void CheckSession::onMessages(const QList<redis::PubSubMessage> &messages)
         return;
     }
     m_sinceActivity.restart();
-    for (const redis::PubSubMessage &message : messages)
+    const bool group = !m_config.group.isEmpty();
+    for (const redis::PubSubMessage &message : messages) {
+        qint32 partition = -1;
+        if (group) {
+            // Decided from the channel alone, before any JSON is parsed: another
+            // member's notification costs a hash lookup.
+            partition = partitionOfChannel(message.channel);
+            const qint64 deliveredMs =
+                message.deliveredMs >= 0 ? message.deliveredMs : message.receivedMs;
+            if (partition < 0 || deliveredMs > m_keepNotificationsUntil[size_t(partition)]) {
+                ++m_notificationsOfOthers;
+                continue;
+            }
+        }
         m_detector->addRedis(gap::RedisObservation{message.channel, message.pattern,
                                                    message.payload, message.receivedMs,
-                                                   message.deliveredMs});
+                                                   message.deliveredMs, partition});
+    }
     m_redisBacklog->fetch_sub(messages.size());
 }
 
@@ -252,6 +300,88 @@ void CheckSession::onKafkaReadUpTo(qint64 wallMs)
         m_detector->setKafkaReadUpTo(m_kafkaClockMs);
 }
 
+qint32 CheckSession::partitionOfChannel(const QByteArray &channel)
+{
+    if (m_partitionCount <= 0)
+        return -1; // no assignment yet
+    const auto known = m_channelPartitions.constFind(channel);
+    if (known != m_channelPartitions.cend())
+        return *known;
+    const std::optional<QByteArray> sourceId =
+        m_config.detector.channelTemplate.sourceIdOf(channel);
+    const qint32 partition =
+        sourceId ? kafka::partitionOfKey(m_config.partitioner, *sourceId, m_partitionCount) : 0;
+    if (m_channelPartitions.size() >= kMaxRememberedChannels)
+        m_channelPartitions.clear();
+    m_channelPartitions.insert(channel, partition);
+    return partition;
+}
+
+void CheckSession::onPartitionsAssigned(const QList<qint32> &partitions, qint32 partitionCount,
+                                        qint64 atMs)
+{
+    if (partitionCount != m_partitionCount) {
+        // A topic that gained partitions moves keys: every channel is mapped again.
+        m_partitionCount = partitionCount;
+        m_channelPartitions.clear();
+        m_keepNotificationsUntil.resize(size_t(std::max(partitionCount, 0)),
+                                        std::numeric_limits<qint64>::min());
+    }
+    for (const qint32 partition : partitions) {
+        if (partition < 0 || partition >= m_partitionCount)
+            continue;
+        m_keepNotificationsUntil[size_t(partition)] = kKeepForever;
+        m_uncommitted.insert(partition, Uncommitted());
+        if (m_detector)
+            m_detector->partitionAssigned(partition, atMs);
+    }
+    emit partitionsChanged(ownedPartitions());
+}
+
+void CheckSession::onPartitionsRevoked(const QList<qint32> &partitions, qint64 atMs)
+{
+    // The tail committed everything it handed out: this member judges those records,
+    // so it keeps their notifications for one more grace window.
+    for (const qint32 partition : partitions) {
+        if (partition < 0 || partition >= m_partitionCount)
+            continue;
+        m_keepNotificationsUntil[size_t(partition)] = atMs + m_config.detector.graceMs;
+        m_uncommitted.remove(partition);
+        if (m_detector)
+            m_detector->partitionRevoked(partition, m_kafkaClockMs);
+    }
+    emit partitionsChanged(ownedPartitions());
+}
+
+QList<qint32> CheckSession::ownedPartitions() const
+{
+    QList<qint32> owned;
+    for (size_t i = 0; i < m_keepNotificationsUntil.size(); ++i) {
+        if (m_keepNotificationsUntil[i] == kKeepForever)
+            owned.append(qint32(i));
+    }
+    return owned;
+}
+
+void CheckSession::commitJudged()
+{
+    // advance(m_redisClockMs) judged every record whose deadline is before the clock.
+    QHash<qint32, qint64> next;
+    for (auto it = m_uncommitted.begin(); it != m_uncommitted.end(); ++it) {
+        Uncommitted &partition = it.value();
+        while (!partition.records.empty() && partition.records.front().second < m_redisClockMs)
+            partition.records.pop_front();
+        const qint64 offset =
+            partition.records.empty() ? partition.next : partition.records.front().first;
+        if (offset >= 0)
+            next.insert(it.key(), offset);
+    }
+    if (next.isEmpty())
+        return;
+    kafka::KafkaTail *tail = m_tail;
+    QMetaObject::invokeMethod(m_tail, [tail, next] { tail->commit(next); });
+}
+
 void CheckSession::sampleLag()
 {
     // How far behind real time each stream is read: the checker's own lag, never
@@ -268,7 +398,8 @@ void CheckSession::sampleLag()
         status.redisLagMs = m_redisClockMs > 0 ? now - m_redisClockMs : -1;
         status.kafkaLagMs = m_kafkaClockMs > 0 ? now - m_kafkaClockMs : -1;
         status.outages = m_detector->outages().size();
-        status.partitions = int(m_tail->positions().size());
+        status.partitions = m_config.group.isEmpty() ? int(m_tail->positions().size())
+                                                     : int(ownedPartitions().size());
         emit this->status(status);
     }
 }
@@ -280,6 +411,8 @@ void CheckSession::tick()
     if (m_redisClockMs > 0)
         m_detector->advance(m_redisClockMs);
     collectGaps();
+    if (!m_config.group.isEmpty() && m_ticks % kCommitEveryTicks == 0)
+        commitJudged();
     emit progress(m_detector->counts());
     if (++m_ticks % (1000 / kTickMs) == 0)
         emit latencySnapshot(m_detector->latency());
@@ -329,6 +462,10 @@ void CheckSession::endWindow()
     m_windowEndMs = nowMs();
     m_detector->closeWindow(m_windowEndMs);
     m_windowEndMonoMs = m_sinceStart.elapsed();
+    // A member that ends while others go on reads no partition it is handed now: the
+    // others judge those (a member ending alone hands its partitions to them).
+    if (!m_config.group.isEmpty())
+        QMetaObject::invokeMethod(m_tail, &kafka::KafkaTail::declineNewPartitions);
     qCInfo(lcCheck) << "window closed; waiting" << m_config.detector.graceMs
                     << "ms for the last notifications";
 }
@@ -387,6 +524,10 @@ void CheckSession::finish()
     }
     m_detector->finishAt(m_redisClockMs, m_kafkaClockMs);
     collectGaps();
+    // Every record read has its verdict now: the group's next owner starts after them.
+    if (!m_config.group.isEmpty())
+        QMetaObject::invokeMethod(m_tail, &kafka::KafkaTail::commitEverythingRead,
+                                  Qt::BlockingQueuedConnection);
     m_done = true;
     m_tick->stop();
     const CheckResult result = resultSoFar();

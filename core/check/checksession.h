@@ -4,14 +4,17 @@
 #include "gap/gapdetector.h"
 #include "gap/gapreport.h"
 #include "kafka/kafkaconfig.h"
+#include "kafka/partitioner.h"
 #include "redis/redisurl.h"
 
 #include <QElapsedTimer>
 #include <QLoggingCategory>
 #include <QObject>
 #include <atomic>
+#include <deque>
 #include <memory>
 #include <optional>
+#include <vector>
 
 class QThread;
 class QTimer;
@@ -47,8 +50,13 @@ struct CheckConfig
     qint64 untilIdleMs = 0;
     // snapshot() this often while the window is open (0: never): rolling reports.
     qint64 snapshotEveryMs = 0;
-    // Written into the report's settings (a consumer group's checkers).
+    // Non-empty: this checker is one member of a consumer group of checkers. The group
+    // splits the topic's partitions; this member judges the records of its partitions
+    // and only the notifications whose channel maps to them (the channel's source id,
+    // the record's key, through `partitioner`), and commits the offsets it has judged.
     QString group;
+    kafka::KeyPartitioner partitioner = kafka::KeyPartitioner::Murmur2;
+    // Names this member in its report.
     QString instance;
     // Gaps kept for the report; beyond this they are counted only (a week-long
     // watch with a broken publisher must not fill the memory with gap rows).
@@ -111,6 +119,8 @@ signals:
     // About once a second, while the window is open.
     void status(const dualscope::check::CheckStatus &status);
     void finished(const dualscope::check::CheckResult &result);
+    // Group mode: the partitions this member owns now, after each change.
+    void partitionsChanged(const QList<qint32> &owned);
     // Every CheckConfig::snapshotEveryMs: the result so far (a long watch's report).
     void snapshot(const dualscope::check::CheckResult &result);
     void failed(const QString &error);
@@ -121,6 +131,13 @@ private:
     void onOutageStarted(const redis::SubscriptionOutage &outage);
     void onOutageEnded(const redis::SubscriptionOutage &outage);
     void onKafkaReadUpTo(qint64 wallMs);
+    void onPartitionsAssigned(const QList<qint32> &partitions, qint32 partitionCount, qint64 atMs);
+    void onPartitionsRevoked(const QList<qint32> &partitions, qint64 atMs);
+    // Group mode: the partition a channel's records are on (by its source id); a channel
+    // the template cannot read counts as partition 0's, so exactly one member judges it.
+    qint32 partitionOfChannel(const QByteArray &channel);
+    QList<qint32> ownedPartitions() const;
+    void commitJudged();
     void sampleLag();
     void tick();
     void endWindow();
@@ -176,6 +193,23 @@ private:
     QList<gap::PartitionRange> m_kafkaSkipped;
     qint64 m_gapsNotListed = 0;
     int m_ticks = 0;
+
+    // Group mode. Per partition (by index), until when its notifications are kept:
+    // forever while owned, one grace window after a revocation (this member judges
+    // what it read), never for another member's partition.
+    std::vector<qint64> m_keepNotificationsUntil;
+    qint32 m_partitionCount = 0;
+    QHash<QByteArray, qint32> m_channelPartitions;
+    // Per owned partition, its records not yet judged for sure (offset, the deadline
+    // of their verdict) in offset order, and the offset after the last one read: the
+    // committed offset is the first record whose verdict may still be open.
+    struct Uncommitted
+    {
+        std::deque<std::pair<qint64, qint64>> records;
+        qint64 next = -1;
+    };
+    QHash<qint32, Uncommitted> m_uncommitted;
+    qint64 m_notificationsOfOthers = 0;
 };
 
 } // namespace dualscope::check

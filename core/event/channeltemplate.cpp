@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "event/channeltemplate.h"
 
+#include <algorithm>
+
 namespace dualscope::event {
 
 namespace {
@@ -126,6 +128,12 @@ std::optional<QByteArray> ChannelTemplate::sourceIdOf(QByteArrayView channel) co
         at = end;
     }
     return at == channel.size() ? sourceId : std::nullopt;
+}
+
+bool ChannelTemplate::hasSourceId() const
+{
+    return std::any_of(m_parts.cbegin(), m_parts.cend(),
+                       [](const Part &part) { return part.slot == Slot::SourceId; });
 }
 
 bool ChannelTemplate::expand(const Event &event, QByteArray *channel, QString *error) const

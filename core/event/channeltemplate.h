@@ -39,6 +39,7 @@ public:
     // The Redis pattern that matches every channel this template can produce:
     // the literal text up to the first placeholder followed by '*'.
     QByteArray subscriptionPattern() const;
+    bool hasSourceId() const;
     QString text() const { return m_text; }
 
 private:

@@ -154,7 +154,8 @@ struct Entry
     quint64 arrival = 0;     // of the first notification, in the order they came
     quint64 seq = 0;         // matches the one live queue item of this entry
     qint32 partition = -1;
-    quint32 copies = 0; // notifications seen
+    qint32 channelPartition = -1; // of a notification, by its channel (group mode)
+    quint32 copies = 0;           // notifications seen
     Stage stage = Stage::AwaitingNotification;
     Verdict verdict = Verdict::None;
     bool haveKafka = false;
@@ -374,7 +375,7 @@ struct GapDetector::State
     // Why the window [ts, ts + grace] could not be observed, or empty.
     // The text is built once per cause and shared by its gaps (an outage makes
     // thousands of them: one string, not thousands).
-    QString unobservedReason(qint64 kafkaTsMs)
+    QString unobservedReason(qint64 kafkaTsMs, qint32 partition)
     {
         if (kafkaTsMs < config.observedSinceMs) {
             if (olderReason.isEmpty())
@@ -383,6 +384,16 @@ struct GapDetector::State
                                   .arg(isoTime(config.observedSinceMs));
             return olderReason;
         }
+        if (!assignedAtMs.isEmpty()) {
+            const auto assigned = assignedAtMs.constFind(partition);
+            if (assigned != assignedAtMs.cend() && kafkaTsMs < *assigned) {
+                return QStringLiteral("partition %1 was assigned to this checker at %2: its "
+                                      "notification may have gone to the checker that owned "
+                                      "it before")
+                    .arg(partition)
+                    .arg(isoTime(*assigned));
+            }
+        }
         const qint64 windowEnd = kafkaTsMs + config.graceMs;
         for (qsizetype i = outages.size() - 1; i >= 0; --i) {
             const RedisOutage &outage = outages.at(i);
@@ -390,12 +401,12 @@ struct GapDetector::State
                 if (outageReasonIndex != i || outageReasonEnd != outage.endMs) {
                     outageReasonIndex = i;
                     outageReasonEnd = outage.endMs;
-                    outageReason = QStringLiteral(
-                                       "the checker's Redis subscription was down from %1 to %2 (%3)")
-                                       .arg(isoTime(outage.startMs),
-                                            outage.endMs < 0 ? QStringLiteral("now")
-                                                             : isoTime(outage.endMs),
-                                            outage.cause);
+                    outageReason =
+                        QStringLiteral(
+                            "the checker's Redis subscription was down from %1 to %2 (%3)")
+                            .arg(isoTime(outage.startMs),
+                                 outage.endMs < 0 ? QStringLiteral("now") : isoTime(outage.endMs),
+                                 outage.cause);
                 }
                 return outageReason;
             }
@@ -454,14 +465,16 @@ struct GapDetector::State
         const qint64 from = std::max(now, judgedAtMs);
         // Missing and unobserved verdicts are remembered long (a replay revises them),
         // but not a record older than the subscription: its notification came before.
-        const bool silent = (entry.verdict == Verdict::Missing || entry.verdict == Verdict::Unobserved) &&
-                            entry.kafkaTsMs >= config.observedSinceMs;
+        const bool silent =
+            (entry.verdict == Verdict::Missing || entry.verdict == Verdict::Unobserved) &&
+            entry.kafkaTsMs >= config.observedSinceMs;
         if (entry.inMissingMemory && !silent) {
             entry.inMissingMemory = false; // revised: the short memory from now on
             --rememberedMissing;
         }
         if (!silent) {
-            forgetQueue.push_back({from + kRememberGraces * config.graceMs, entry.seq, slotOf(entry)});
+            forgetQueue.push_back(
+                {from + kRememberGraces * config.graceMs, entry.seq, slotOf(entry)});
             return;
         }
         // Long enough that a late notification or a replay revises the verdict.
@@ -469,9 +482,9 @@ struct GapDetector::State
             entry.inMissingMemory = true;
             ++rememberedMissing;
         }
-        missingForgetQueue.push_back({from + std::max(config.missingMemoryMs,
-                                                      kRememberGraces * config.graceMs),
-                                      entry.seq, slotOf(entry)});
+        missingForgetQueue.push_back(
+            {from + std::max(config.missingMemoryMs, kRememberGraces * config.graceMs), entry.seq,
+             slotOf(entry)});
         while (rememberedMissing > config.maxRememberedMissing) {
             Entry *oldest = liveFront(missingForgetQueue, Stage::Judged);
             if (!oldest)
@@ -485,7 +498,17 @@ struct GapDetector::State
     // checker could not have seen it.
     void judgeSilentEvent(const QByteArray &id, Entry &entry, const QString &extra = {})
     {
-        const QString reason = unobservedReason(entry.kafkaTsMs);
+        QString reason = unobservedReason(entry.kafkaTsMs, entry.partition);
+        if (reason.isEmpty() && config.partitionOfChannel && !entry.expectedChannel.isEmpty()) {
+            const qint32 owner = config.partitionOfChannel(entry.expectedChannel);
+            if (owner != entry.partition)
+                reason = QStringLiteral("its channel maps to partition %1, its record is on "
+                                        "partition %2: the notification went to the member "
+                                        "that owns %1 (does the producer use another "
+                                        "partitioner, or a key other than the source id?)")
+                             .arg(owner)
+                             .arg(entry.partition);
+        }
         Gap gap = gapFor(reason.isEmpty() ? GapKind::Missing : GapKind::Unobserved, id, entry);
         gap.channel.clear();
         gap.redisTsMs = -1;
@@ -725,7 +748,7 @@ struct GapDetector::State
     void judgeOrphan(Entry &entry)
     {
         // Its record may be one the tail lost, or one from before where it started.
-        if (entry.deliveredMs <= kafkaLostUntilMs + config.graceMs) {
+        if (entry.deliveredMs <= kafkaLostUntilMs + config.graceMs || ownedByAnotherMember(entry)) {
             ++counts.unjudgedNotifications;
             release(entry);
             return;
@@ -736,6 +759,19 @@ struct GapDetector::State
             return;
         }
         judgeOrphan(entry.id, entry);
+    }
+
+    // Group mode: the notification's partition changed owner around its delivery, so
+    // its record may be one another member read.
+    bool ownedByAnotherMember(const Entry &entry) const
+    {
+        if (entry.channelPartition < 0)
+            return false;
+        const auto assigned = assignedAtMs.constFind(entry.channelPartition);
+        if (assigned != assignedAtMs.cend() && entry.deliveredMs < *assigned + config.graceMs)
+            return true;
+        const auto revoked = revokedReadUpToMs.constFind(entry.channelPartition);
+        return revoked != revokedReadUpToMs.cend() && entry.deliveredMs + config.graceMs > *revoked;
     }
 
     void forgetRemembered(qint64 nowMs)
@@ -820,10 +856,10 @@ struct GapDetector::State
     QHash<IdKey, quint32> index;
     std::vector<Entry> slab;
     std::vector<quint32> freeSlots;
-    std::deque<Due> kafkaQueue;   // pending Kafka events, by (clamped) deadline
-    std::vector<Due> futureKafka; // min-heap: records stamped in the future
-    std::deque<Due> redisQueue;   // notifications waiting for Kafka, by receipt + grace
-    std::deque<Due> forgetQueue;  // verdicts, by the end of their memory window
+    std::deque<Due> kafkaQueue;         // pending Kafka events, by (clamped) deadline
+    std::vector<Due> futureKafka;       // min-heap: records stamped in the future
+    std::deque<Due> redisQueue;         // notifications waiting for Kafka, by receipt + grace
+    std::deque<Due> forgetQueue;        // verdicts, by the end of their memory window
     std::deque<Due> missingForgetQueue; // missing/unobserved verdicts: the long memory
     qint64 rememberedMissing = 0;
     quint64 seqCounter = 0;
@@ -836,6 +872,10 @@ struct GapDetector::State
     qint64 outageReasonEnd = 0;
     qint64 kafkaReadsFromMs = std::numeric_limits<qint64>::min() / 2;
     qint64 kafkaLostUntilMs = std::numeric_limits<qint64>::min() / 2;
+    // Group mode: when each partition was last assigned to this member; for one revoked
+    // since, up to when its records had been read.
+    QHash<qint32, qint64> assignedAtMs;
+    QHash<qint32, qint64> revokedReadUpToMs;
     QHash<QByteArray, qint32> keyPartitions;
     QHash<QByteArray, std::deque<Arrival>> channelOrder;
 
@@ -892,7 +932,8 @@ void GapDetector::addKafka(const KafkaObservation &record)
         ++s.counts.outsideWindowRecords;
         const Value *root = s.parse(record.value, &why);
         if (root && State::idOf(*root, s.kafkaId, &idView, &why)) {
-            const auto it = s.index.constFind(QByteArray::fromRawData(idView.data(), idView.size()));
+            const auto it =
+                s.index.constFind(QByteArray::fromRawData(idView.data(), idView.size()));
             if (it != s.index.cend() && s.slab[*it].stage == Stage::AwaitingKafka) {
                 ++s.counts.outsideWindowNotifications;
                 s.release(s.slab[*it]);
@@ -953,6 +994,10 @@ void GapDetector::addKafka(const KafkaObservation &record)
         return;
     }
     Entry &entry = s.slab[slot];
+    // The same record read again (a consumer group member given back a partition, from
+    // an offset it had read past): not a second event, nothing to judge.
+    if (entry.haveKafka && entry.partition == record.partition && entry.offset == record.offset)
+        return;
     if (entry.haveKafka) {
         Gap gap = s.gapFor(GapKind::Duplicate, id, entry);
         gap.partition = record.partition;
@@ -999,6 +1044,12 @@ void GapDetector::addRedis(const RedisObservation &notification)
         ++s.counts.outsideWindowNotifications;
         return;
     }
+    // Group mode: after a partition went to another member, its notifications count
+    // here only for a record this member read (it owes that verdict); any other is the
+    // next owner's to count and judge.
+    if (notification.partition >= 0 && s.revokedReadUpToMs.contains(notification.partition) &&
+        (it == s.index.cend() || !s.slab[*it].haveKafka))
+        return;
     ++s.counts.redisNotifications;
     const quint64 arrival = ++s.arrivalCounter;
     if (!parsed) {
@@ -1034,6 +1085,7 @@ void GapDetector::addRedis(const RedisObservation &notification)
         s.index.insert(id, slot);
         Entry &entry = s.slab[slot];
         entry.stage = Stage::AwaitingKafka;
+        entry.channelPartition = notification.partition;
         entry.channel = s.intern(notification.channel);
         entry.redisTsMs = notification.receivedMs;
         entry.deliveredMs = delivered;
@@ -1065,10 +1117,9 @@ void GapDetector::addRedis(const RedisObservation &notification)
     if (entry.stage == Stage::Judged && entry.copies == 0) {
         // The event was judged silent before this notification came: the verdict is
         // revised, once (later copies are duplicates).
-        s.judgeFirstNotification(id, entry, notification.channel, notification.receivedMs,
-                                 delivered, arrival,
-                                 entry.verdict == Verdict::Missing ? GapKind::Missing
-                                                                   : GapKind::Unobserved);
+        s.judgeFirstNotification(
+            id, entry, notification.channel, notification.receivedMs, delivered, arrival,
+            entry.verdict == Verdict::Missing ? GapKind::Missing : GapKind::Unobserved);
         return;
     }
     ++entry.copies;
@@ -1098,6 +1149,19 @@ void GapDetector::setKafkaReadUpTo(qint64 readUpToMs)
 void GapDetector::setKafkaReadsFrom(qint64 startedAtMs)
 {
     m_state->kafkaReadsFromMs = startedAtMs;
+}
+
+void GapDetector::partitionAssigned(qint32 partition, qint64 atMs)
+{
+    m_state->assignedAtMs.insert(partition, atMs);
+    // Notifications from before the revocation are covered by the assignment's rule now
+    // (delivered before atMs + grace).
+    m_state->revokedReadUpToMs.remove(partition);
+}
+
+void GapDetector::partitionRevoked(qint32 partition, qint64 readUpToMs)
+{
+    m_state->revokedReadUpToMs.insert(partition, readUpToMs);
 }
 
 void GapDetector::kafkaRecordsLost(qint64 noticedAtMs)

@@ -6,6 +6,7 @@
 #include "metrics/latencyhistogram.h"
 
 #include <QList>
+#include <functional>
 #include <limits>
 #include <memory>
 
@@ -77,6 +78,12 @@ public:
         // and at most how many (the oldest go first).
         qint64 missingMemoryMs = 10 * 60'000;
         qint64 maxRememberedMissing = 250'000;
+        // A consumer group member's map from a channel to the partition whose owner
+        // keeps its notifications. When set, an event whose expected channel maps to
+        // another partition than its record's is `unobserved`, not missing: its
+        // notification went to another member (the producer partitions differently,
+        // or its key is not the source id).
+        std::function<qint32(const QByteArray &channel)> partitionOfChannel = {};
     };
 
     // Everything that would make the detector misbehave: invalid pointers, a
@@ -114,6 +121,20 @@ public:
     // notification delivered up to this moment plus the grace window may be of one of
     // them, so it is never an orphan (counted unjudged instead).
     void kafkaRecordsLost(qint64 noticedAtMs);
+
+    // A consumer group member's ownership. From atMs this checker owns `partition`: a
+    // record of it stamped before atMs that gets no notification is `unobserved` (the
+    // notification may have gone to the member that owned it then), and a notification
+    // mapped to it (RedisObservation::partition) delivered before atMs + grace without a
+    // record is not judged (its record may be one the previous owner read).
+    void partitionAssigned(qint32 partition, qint64 atMs);
+    // The partition went to another member; every record of it appended before
+    // readUpToMs had been read (the Kafka clock then). A notification mapped to it that
+    // finds no record is not judged unless its grace window ended before readUpToMs
+    // (else its record may be one the next owner reads). Records read still get their
+    // verdicts. A notification mapped to it that comes later counts only for a record
+    // read before: any other is the next owner's, not counted here at all.
+    void partitionRevoked(qint32 partition, qint64 readUpToMs);
 
     // The checker's own subscription went down / came back. Kafka events whose
     // window overlaps a down period are `unobserved`, not `missing`.

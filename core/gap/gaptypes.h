@@ -29,9 +29,9 @@ enum class GapKind {
 
 // Every kind in docs/design.md's order, for loops over counts, reports and tables.
 inline constexpr GapKind kAllGapKinds[] = {
-    GapKind::Matched,     GapKind::Missing,    GapKind::Orphan,    GapKind::WrongChannel,
-    GapKind::Duplicate,   GapKind::Late,       GapKind::Oversized, GapKind::Unparseable,
-    GapKind::Unobserved,  GapKind::KeySpread,  GapKind::Reordered,
+    GapKind::Matched,    GapKind::Missing,   GapKind::Orphan,    GapKind::WrongChannel,
+    GapKind::Duplicate,  GapKind::Late,      GapKind::Oversized, GapKind::Unparseable,
+    GapKind::Unobserved, GapKind::KeySpread, GapKind::Reordered,
 };
 
 // key_spread and reordered say something about order, not about delivery: they
@@ -66,6 +66,9 @@ struct RedisObservation
     // When Redis had it queued for the checker at the latest (the checker may read
     // late): latency and the grace window are judged on it. -1: receivedMs.
     qint64 deliveredMs = -1;
+    // The partition its record is on by the channel's source id, when the checker
+    // computes it (a consumer group member); -1: not known.
+    qint32 partition = -1;
 };
 
 // One finding. Fields that do not apply keep their "unknown" value (-1 or empty):

@@ -3,6 +3,7 @@
 
 #include <QHash>
 #include <algorithm>
+#include <functional>
 
 namespace dualscope::gap {
 
@@ -12,6 +13,61 @@ LatencySummary worst(const LatencySummary &a, const LatencySummary &b)
 {
     return {std::max(a.p50, b.p50), std::max(a.p90, b.p90), std::max(a.p99, b.p99),
             std::max(a.max, b.max)};
+}
+
+// A consumer group's members split notifications by the partition their channel maps
+// to, so a notification on a channel that maps elsewhere than its record (the system
+// sent it to a wrong channel, or an ownership change raced it) reaches another member:
+// one member reports the event missing or unobserved, the other an orphan of the same
+// id. Only the merged report sees both halves; it pairs them into the verdict one
+// checker would have given (wrong_channel, or matched when the channel was right).
+void pairAcrossMembers(ParsedReport &merged)
+{
+    QHash<QByteArray, qsizetype> silent; // id -> row of its missing/unobserved gap
+    for (qsizetype i = 0; i < merged.gaps.size(); ++i) {
+        const Gap &gap = merged.gaps.at(i);
+        if (gap.kind == GapKind::Missing || gap.kind == GapKind::Unobserved)
+            silent.insert(gap.id, i);
+    }
+    if (silent.isEmpty())
+        return;
+    QList<qsizetype> dropped;
+    for (qsizetype i = 0; i < merged.gaps.size(); ++i) {
+        const Gap &orphan = merged.gaps.at(i);
+        if (orphan.kind != GapKind::Orphan)
+            continue;
+        const auto row = silent.constFind(orphan.id);
+        if (row == silent.cend())
+            continue;
+        Gap &event = merged.gaps[*row];
+        const GapKind was = event.kind;
+        --merged.counts.of(was);
+        --merged.counts.orphan;
+        dropped.append(i);
+        if (event.expectedChannel.isEmpty() || orphan.channel == event.expectedChannel) {
+            ++merged.counts.matched;
+            // From the time the member read it: its delivery time is not in the report.
+            if (event.kafkaTsMs >= 0 && orphan.redisTsMs >= 0)
+                merged.latency->record(std::max<qint64>(0, orphan.redisTsMs - event.kafkaTsMs) *
+                                       1000);
+            dropped.append(*row);
+        } else {
+            ++merged.counts.wrongChannel;
+            event.kind = GapKind::WrongChannel;
+            event.revises = was;
+            event.channel = orphan.channel;
+            event.redisTsMs = orphan.redisTsMs;
+            event.detail = QStringLiteral("arrived on '%1', the template gives '%2' (paired by "
+                                          "report merge: the channel maps to another member's "
+                                          "partition)")
+                               .arg(QString::fromUtf8(orphan.channel),
+                                    QString::fromUtf8(event.expectedChannel));
+        }
+        silent.erase(row);
+    }
+    std::sort(dropped.begin(), dropped.end(), std::greater<>());
+    for (const qsizetype row : dropped)
+        merged.gaps.removeAt(row);
 }
 
 } // namespace
@@ -106,6 +162,8 @@ std::optional<ParsedReport> mergeReports(const QList<ParsedReport> &reports,
     std::sort(partitionOrder.begin(), partitionOrder.end());
     for (const qint32 partition : partitionOrder)
         merged.window.partitions.append(ranges.value(partition));
+    if (!first.group.isEmpty())
+        pairAcrossMembers(merged);
     merged.latencyMs = LatencySummary::of(*merged.latency);
     return merged;
 }

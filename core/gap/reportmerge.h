@@ -15,7 +15,10 @@ namespace dualscope::gap {
 // gathered), latency merged exactly from the buckets. The checkers' own lag is the
 // worst of theirs (lag is not additive). Refuses, naming the report by `names`,
 // reports of different topics or settings, and reports without latency buckets
-// (written by an earlier version): they cannot be merged exactly. Pure function.
+// (written by an earlier version): they cannot be merged exactly. Reports of one
+// consumer group also get their halves paired: one member's missing (or unobserved)
+// event and another's orphan of the same id become the wrong_channel (or matched)
+// verdict one checker gives. Pure function.
 std::optional<ParsedReport> mergeReports(const QList<ParsedReport> &reports,
                                          const QStringList &names, QString *error);
 

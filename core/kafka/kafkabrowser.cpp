@@ -196,11 +196,14 @@ TopicInfo topicFromMetadata(const rd_kafka_metadata_topic &mt)
 
 } // namespace
 
-HandlePtr newConsumer(const QByteArray &bootstrap, const Properties &properties, QString *error)
+HandlePtr newConsumer(const QByteArray &bootstrap, const Properties &properties, QString *error,
+                      const std::function<void(rd_kafka_conf_s *)> &prepare)
 {
     ConfPtr conf = makeConf(bootstrap, properties, error);
     if (!conf)
         return nullptr;
+    if (prepare)
+        prepare(conf.get());
     char reason[512];
     HandlePtr handle(rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), reason, sizeof reason));
     if (!handle) {

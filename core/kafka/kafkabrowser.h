@@ -9,6 +9,7 @@
 #include <QList>
 #include <QSet>
 #include <QString>
+#include <functional>
 #include <optional>
 
 struct rd_kafka_message_s;
@@ -198,8 +199,11 @@ private:
 KafkaRecord recordFromMessage(const rd_kafka_message_s *message);
 
 // A consumer handle whose consumer queue also carries errors and EOF events
-// (rd_kafka_poll_set_consumer). Shared by the browser and the tail.
-HandlePtr newConsumer(const QByteArray &bootstrap, const Properties &properties, QString *error);
+// (rd_kafka_poll_set_consumer). Shared by the browser and the tail. `prepare`, when
+// given, sets callbacks on the configuration before the handle is made (a group
+// member's rebalance callback).
+HandlePtr newConsumer(const QByteArray &bootstrap, const Properties &properties, QString *error,
+                      const std::function<void(rd_kafka_conf_s *)> &prepare = {});
 
 // A "Local: ..." / "Broker: ..." text for an error code, for messages.
 QString errorText(int err);

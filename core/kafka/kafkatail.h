@@ -4,15 +4,16 @@
 #include "kafka/kafkaconfig.h"
 #include "kafka/kafkarecord.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QList>
 #include <QMutex>
-#include <QElapsedTimer>
 #include <QObject>
 #include <atomic>
 #include <memory>
 
 class QTimer;
+struct rd_kafka_topic_partition_list_s;
 
 namespace dualscope::kafka {
 
@@ -33,6 +34,10 @@ struct TailOptions
     // consumer catches up: librdkafka's bounded prefetch then waits too.
     std::shared_ptr<std::atomic<qint64>> consumerBacklog = {};
     qint64 maxConsumerBacklog = 50'000;
+    // Non-empty: join this consumer group instead of assigning partitions (see
+    // KafkaTail). `partitions` is then ignored; `from` applies to a partition the
+    // group has no committed offset for.
+    QByteArray group = {};
 };
 
 // First and last offset the tail consumed from a partition; -1 when none yet.
@@ -45,6 +50,13 @@ struct TailPosition
 
 // Follows a topic (or some of its partitions) from a position, with assign()
 // and no consumer group: nothing is ever committed.
+//
+// With TailOptions::group it is a member of that consumer group instead (roundrobin
+// assignment by default; see groupProperties()): the group decides which partitions it reads, a
+// partition starts at the group's committed offset (else at `from`), and offsets are
+// committed only when told, by commit() for what the consumer has finished with, and
+// on a revocation for everything handed out (the consumer promised to finish those).
+// partitionsAssigned() and partitionsRevoked() say when ownership changes.
 //
 // Threading: create it in, or move it to, a worker thread and invoke start()
 // and stop() there; every signal is emitted on that thread. positions() may be
@@ -72,7 +84,18 @@ public slots:
     // and begins polling. On failure emits errorOccurred() and stays stopped.
     void start();
     // Stops polling and closes the consumer; no signal is emitted after it returns.
+    // A group member leaves its group without committing anything more.
     void stop();
+    // Group mode: commits these next offsets (asynchronously), each only for a
+    // partition still assigned, only forward, and never past what was handed out.
+    void commit(const QHash<qint32, qint64> &nextOffsets);
+    // Group mode: commits every assigned partition's next offset and waits for the
+    // answer (the consumer judged everything it was handed).
+    void commitEverythingRead();
+    // Group mode: partitions the group gives from now on are taken (the protocol asks
+    // for it) but paused, never read and never announced: the consumer's window has
+    // ended, and what another member hands over is judged by whoever stays.
+    void declineNewPartitions();
 
 signals:
     // Records in consumption order, a batch per poll tick (never one per record).
@@ -92,6 +115,14 @@ signals:
     // compaction removed them). Consumers that judge by what Kafka holds must know.
     void recordsSkipped(qint32 partition, qint64 from, qint64 to);
     void errorOccurred(const QString &message);
+    // Group mode: the group gave this member these partitions (of partitionCount) at
+    // wall time atMs; their records follow. The first assignment comes with
+    // positioned(), also when it is empty.
+    void partitionsAssigned(const QList<qint32> &partitions, qint32 partitionCount, qint64 atMs);
+    // Group mode: these partitions were taken away at atMs; every record of them the
+    // member read was emitted before. `lost`: the group gave them away without asking
+    // (this member missed its session timeout), and nothing was committed.
+    void partitionsRevoked(const QList<qint32> &partitions, bool lost, qint64 atMs);
 
 private:
     struct PartitionState
@@ -107,6 +138,14 @@ private:
     };
 
     bool resolveStart(QString *error);
+    // Start offsets of `wanted` per the options, a committed offset winning; the topic's
+    // partition count in *partitionCount.
+    bool resolveStarts(const QList<qint32> &wanted, const QHash<qint32, qint64> &committed,
+                       QList<PartitionState> *states, qint32 *partitionCount, QString *error);
+    bool joinGroup(QString *error);
+    void assignFromGroup(::rd_kafka_topic_partition_list_s *partitions);
+    void revokeFromGroup(::rd_kafka_topic_partition_list_s *partitions);
+    void startPolling();
     void poll();
     void flush();
     void updateCaughtUp();
@@ -120,6 +159,14 @@ private:
     HandlePtr m_consumer;
     QTimer *m_timer = nullptr;
     QList<PartitionState> m_partitions;
+    // Group mode: partitions read and since revoked (the report's ranges), the last
+    // offset committed per assigned partition, the topic's partition count.
+    QList<TailPosition> m_retired;
+    QHash<qint32, qint64> m_committed;
+    qint32 m_partitionCount = 0;
+    bool m_groupPositioned = false;
+    bool m_closing = false;
+    bool m_declineNewPartitions = false;
     QHash<qint32, qint64> m_startOffsets;
     QList<KafkaRecord> m_batch;
     bool m_caughtUp = false;

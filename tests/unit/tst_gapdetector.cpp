@@ -81,10 +81,9 @@ class TestGapDetector final : public QObject
 private slots:
     void kindNamesRoundTrip()
     {
-        const QList<QByteArray> expected = {"matched",       "missing",     "orphan",
-                                            "wrong_channel", "duplicate",   "late",
-                                            "oversized",     "unparseable", "unobserved",
-                                            "key_spread",    "reordered"};
+        const QList<QByteArray> expected = {
+            "matched",   "missing",     "orphan",     "wrong_channel", "duplicate", "late",
+            "oversized", "unparseable", "unobserved", "key_spread",    "reordered"};
         QCOMPARE(std::size(kAllGapKinds), size_t(expected.size()));
         for (qsizetype i = 0; i < expected.size(); ++i) {
             QCOMPARE(QByteArray(kindName(kAllGapKinds[i])), expected.at(i));
@@ -315,7 +314,7 @@ private slots:
         detector.addKafka(record("in", T0 + 900));
         detector.addRedis(note("early-note", T0 + 990)); // its record is stamped after the end
         detector.closeWindow(T0 + 1000);
-        detector.addRedis(note("in", T0 + 1100));          // a window event's notification
+        detector.addRedis(note("in", T0 + 1100));           // a window event's notification
         detector.addKafka(record("early-note", T0 + 1001)); // outside: no event
         detector.addKafka(record("after", T0 + 1200));      // outside
         detector.addRedis(note("after", T0 + 1250));        // outside
@@ -949,6 +948,110 @@ private slots:
         QCOMPARE(kinds(gaps), QList<QByteArray>{"missing"});
         QVERIFY(gaps[0].detail.contains(QLatin1String("orphan")));
         verifyInvariant(detector.counts());
+    }
+
+    void aRecordFromBeforeItsPartitionsAssignmentIsUnobserved()
+    {
+        // given a group member given partition 0 at T0 + 1000
+        GapDetector detector(config());
+        detector.partitionAssigned(0, T0 + 1000);
+        // when a record stamped before it and one after it get no notification
+        detector.addKafka(record("before", T0 + 500, "octocat", 1));
+        detector.addKafka(record("after", T0 + 1500, "octocat", 2));
+        detector.advance(T0 + 10'000);
+        // then the first is unobserved (the member that owned it then had its
+        // notification), the second missing
+        const QList<Gap> gaps = detector.takeGaps();
+        QCOMPARE(kinds(gaps), (QList<QByteArray>{"unobserved", "missing"}));
+        QVERIFY2(gaps[0].detail.contains(QLatin1String("partition 0 was assigned")),
+                 qPrintable(gaps[0].detail));
+        verifyInvariant(detector.counts());
+    }
+
+    void aNotificationSoonAfterAnAssignmentWithoutARecordIsNotJudged()
+    {
+        // given partition 0 assigned at T0, and a tail caught up
+        GapDetector detector(config());
+        detector.partitionAssigned(0, T0);
+        detector.setKafkaCaughtUp(T0, true);
+        // when notifications mapped to it come within the grace window and after it,
+        // without records
+        RedisObservation early = note("early", T0 + kGrace - 1);
+        early.partition = 0;
+        RedisObservation later = note("later", T0 + kGrace + 1);
+        later.partition = 0;
+        detector.addRedis(early);
+        detector.addRedis(later);
+        detector.advance(T0 + 10'000);
+        // then the early one is not judged (its record may be one the previous owner
+        // read) and the later one is an orphan
+        const QList<Gap> gaps = detector.takeGaps();
+        QCOMPARE(kinds(gaps), QList<QByteArray>{"orphan"});
+        QCOMPARE(gaps[0].id, QByteArray("later"));
+        QCOMPARE(detector.counts().unjudgedNotifications, 1);
+    }
+
+    void aRevokedPartitionsNotificationsCountOnlyForItsRecords()
+    {
+        // given a member that read record "mine" of partition 0, then lost partition 0
+        GapDetector detector(config());
+        detector.partitionAssigned(0, T0 - 60'000);
+        detector.addKafka(record("mine", T0, "octocat", 5));
+        detector.partitionRevoked(0, T0 + 100);
+        // when the notifications of "mine" and of an event it never read come
+        RedisObservation mine = note("mine", T0 + 200);
+        mine.partition = 0;
+        RedisObservation theirs = note("theirs", T0 + 300);
+        theirs.partition = 0;
+        detector.addRedis(mine);
+        detector.addRedis(theirs);
+        detector.setKafkaCaughtUp(T0 + 400, true);
+        detector.finish(T0 + 10'000);
+        // then "mine" is matched, and "theirs" is left to the next owner: not counted
+        QVERIFY(detector.takeGaps().isEmpty());
+        QCOMPARE(detector.counts().matched, 1);
+        QCOMPARE(detector.counts().redisNotifications, 1);
+        QCOMPARE(detector.counts().unjudgedNotifications, 0);
+        // and once the partition is given back, its notifications count again
+        detector.partitionAssigned(0, T0 + 20'000);
+        RedisObservation back = note("back", T0 + 30'000);
+        back.partition = 0;
+        detector.addRedis(back);
+        QCOMPARE(detector.counts().redisNotifications, 2);
+    }
+
+    void aNotificationOnAnotherMembersChannelIsUnobservedNotMissing()
+    {
+        // given a member whose channel map sends "octocat" to partition 4
+        GapDetector::Config c = config();
+        c.partitionOfChannel = [](const QByteArray &channel) {
+            return channel == "events:user:octocat" ? 4 : 0;
+        };
+        GapDetector detector(c);
+        // when a record of partition 0 for source "octocat" gets no notification here
+        detector.addKafka(record("misrouted", T0));
+        detector.advance(T0 + 10'000);
+        // then it is unobserved: its notification went to the owner of partition 4
+        const QList<Gap> gaps = detector.takeGaps();
+        QCOMPARE(kinds(gaps), QList<QByteArray>{"unobserved"});
+        QVERIFY2(gaps[0].detail.contains(QLatin1String("maps to partition 4")),
+                 qPrintable(gaps[0].detail));
+    }
+
+    void aRecordReadAgainIsNotADuplicate()
+    {
+        // given a record read, then read again at the same offset (a partition given
+        // back from an older committed offset)
+        GapDetector detector(config());
+        detector.addKafka(record("e1", T0, "octocat", 9));
+        detector.addRedis(note("e1", T0 + 10));
+        detector.addKafka(record("e1", T0, "octocat", 9));
+        // and a real second record of the id at another offset
+        detector.addKafka(record("e1", T0, "octocat", 10));
+        detector.finish(T0 + 10'000);
+        // then only the second is a duplicate
+        QCOMPARE(kinds(detector.takeGaps()), QList<QByteArray>{"duplicate"});
+        QCOMPARE(detector.counts().kafkaEvents, 1);
     }
 
     void takeGapsDrains()

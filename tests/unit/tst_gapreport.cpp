@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "gap/gapreport.h"
+#include "gap/reportmerge.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -87,6 +88,37 @@ bool isIsoString(const QJsonValue &v)
 {
     return v.isString() && v.toString().endsWith(QLatin1Char('Z')) &&
            v.toString().contains(QLatin1Char('T'));
+}
+
+// One consumer group member's report: `gaps` only, counted by kind.
+ParsedReport memberReport(const QString &instance, const QList<Gap> &gaps, qint64 matched)
+{
+    ParsedReport report;
+    report.latency = LatencyHistogram();
+    report.window.topic = "events";
+    report.window.settings.graceMs = 2000;
+    report.window.settings.group = QStringLiteral("g1");
+    report.window.settings.instance = instance;
+    report.counts.matched = matched;
+    for (qint64 i = 0; i < matched; ++i)
+        report.latency->record(10'000);
+    for (const Gap &gap : gaps)
+        ++report.counts.of(gap.kind);
+    report.gaps = gaps;
+    return report;
+}
+
+Gap gapOf(GapKind kind, const QByteArray &id, const QByteArray &channel,
+          const QByteArray &expectedChannel)
+{
+    Gap gap;
+    gap.kind = kind;
+    gap.id = id;
+    gap.channel = channel;
+    gap.expectedChannel = expectedChannel;
+    gap.kafkaTsMs = kind == GapKind::Orphan ? -1 : T0;
+    gap.redisTsMs = kind == GapKind::Orphan ? T0 + 40 : -1;
+    return gap;
 }
 
 } // namespace
@@ -373,6 +405,54 @@ private slots:
         while (!reader.atEnd())
             reader.readNext();
         QVERIFY(!reader.hasError());
+    }
+
+    void aGroupsHalvesArePairedWhenMerged()
+    {
+        // given two members of one group: one judged "moved" missing, the other got its
+        // notification on a channel that maps to its own partition (an orphan there);
+        // and "kept" unobserved here, its notification (on the right channel) there
+        const ParsedReport a =
+            memberReport(QStringLiteral("m0"),
+                         {gapOf(GapKind::Missing, "moved", {}, "events:user:alice"),
+                          gapOf(GapKind::Unobserved, "kept", {}, "events:user:bob"),
+                          gapOf(GapKind::Missing, "lost", {}, "events:user:carol")},
+                         10);
+        const ParsedReport b =
+            memberReport(QStringLiteral("m1"),
+                         {gapOf(GapKind::Orphan, "moved", "events:user:alice:misrouted", {}),
+                          gapOf(GapKind::Orphan, "kept", "events:user:bob", {}),
+                          gapOf(GapKind::Orphan, "ghost", "events:user:dave", {})},
+                         20);
+        // when merged
+        QString error;
+        const std::optional<ParsedReport> merged = mergeReports({a, b}, {}, &error);
+        QVERIFY2(merged, qPrintable(error));
+        // then each pair is the verdict one checker gives, and the rest stay as they were
+        QCOMPARE(merged->counts.matched, 31);
+        QCOMPARE(merged->counts.wrongChannel, 1);
+        QCOMPARE(merged->counts.missing, 1);
+        QCOMPARE(merged->counts.unobserved, 0);
+        QCOMPARE(merged->counts.orphan, 1);
+        QCOMPARE(merged->gaps.size(), 3);
+        QCOMPARE(merged->latency->count(), 31);
+        for (const Gap &gap : merged->gaps) {
+            if (gap.id == "moved") {
+                QCOMPARE(gap.kind, GapKind::WrongChannel);
+                QCOMPARE(gap.revises, std::optional<GapKind>(GapKind::Missing));
+                QCOMPARE(gap.channel, QByteArray("events:user:alice:misrouted"));
+            } else {
+                QVERIFY2(gap.id == "lost" || gap.id == "ghost", gap.id.constData());
+            }
+        }
+        // and reports of plain checks (no group) are never paired
+        ParsedReport plainA = a, plainB = b;
+        plainA.window.settings.group.clear();
+        plainB.window.settings.group.clear();
+        const std::optional<ParsedReport> plain = mergeReports({plainA, plainB}, {}, &error);
+        QVERIFY2(plain, qPrintable(error));
+        QCOMPARE(plain->counts.orphan, 3);
+        QCOMPARE(plain->counts.missing, 2);
     }
 };
 
