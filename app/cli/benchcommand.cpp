@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "benchcommand.h"
 
+#include "benchgroup.h"
 #include "check/checksession.h"
 #include "cliconnection.h"
 #include "gap/detectorbenchmark.h"
@@ -114,6 +115,51 @@ private:
     QProcess m_process;
 };
 
+int benchGroup(const QCommandLineParser &parser)
+{
+    GroupBenchOptions options;
+    qint64 instances = 0, count = options.count, partitions = options.partitions;
+    QString error;
+    const auto given = [&](const char *name) { return parser.isSet(QLatin1String(name)); };
+    if (!readCount(parser, QStringLiteral("instances"), 2, &instances, &error) ||
+        (given("count") && !readCount(parser, QStringLiteral("count"), 1, &count, &error)) ||
+        (given("partitions") &&
+         !readCount(parser, QStringLiteral("partitions"), 1, &partitions, &error)) ||
+        (given("rate") && !readNumber(parser, QStringLiteral("rate"), 0, &options.rate, &error))) {
+        printError(error);
+        return ExitError;
+    }
+    if (given("kafka") || given("redis") || given("topic")) {
+        // Its group and its counts are only exact on traffic it alone makes.
+        printError(QStringLiteral("bench check --instances runs in its own sandbox: --kafka, "
+                                  "--redis and --topic do not apply"));
+        return ExitError;
+    }
+    if (instances > 64 || instances > partitions) {
+        printError(QStringLiteral("--instances %1: at most one member per partition (%2) and "
+                                  "at most 64")
+                       .arg(instances)
+                       .arg(partitions));
+        return ExitError;
+    }
+    options.instances = int(instances);
+    options.count = count;
+    options.partitions = int(partitions);
+    SandboxChild sandbox;
+    if (!sandbox.start(&error, options.partitions)) {
+        printError(error);
+        return ExitError;
+    }
+    qputenv("DUALSCOPE_KAFKA", sandbox.kafka);
+    qputenv("DUALSCOPE_REDIS", sandbox.redis);
+    if (!resolveConnection(parser, &options.connection, &error)) {
+        printError(error);
+        return ExitError;
+    }
+    QTextStream out(stdout);
+    return runGroupBench(options, out);
+}
+
 int benchCheck(const QStringList &arguments)
 {
     QCommandLineParser parser;
@@ -142,10 +188,20 @@ int benchCheck(const QStringList &arguments)
                                      "keeps about 5 MB of each, so at full speed more partitions "
                                      "keep more seconds of history for the tail)."),
                       QStringLiteral("N"), QStringLiteral("24")});
+    parser.addOption(
+        {QStringLiteral("instances"),
+         QStringLiteral("Simulate a group instead: N `check --group` children and one plain "
+                        "`check` child watch the same traffic in a sandbox; prints each "
+                        "member's CPU time per event and whether their merged counts equal "
+                        "the plain checker's. Defaults then: --count 200000 --rate 20000 "
+                        "--partitions 12."),
+         QStringLiteral("N")});
     parser.addPositionalArgument(QStringLiteral("check"), QStringLiteral("What to measure."));
     int exitCode = ExitOk;
     if (!parseOrExit(parser, arguments, &exitCode))
         return exitCode;
+    if (parser.isSet(QStringLiteral("instances")))
+        return benchGroup(parser);
     qint64 count = 0, detectorEvents = 0, partitions = 24;
     double rate = 0;
     QString error;
@@ -212,24 +268,25 @@ int benchCheck(const QStringList &arguments)
     });
     QObject::connect(session, &check::CheckSession::ready, app, [&] {
         clock.start();
-        // The connection goes through the environment: a password stays off `ps`.
-        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-        environment.insert(QStringLiteral("DUALSCOPE_KAFKA"),
-                           QString::fromUtf8(connection.kafkaBootstrap));
-        environment.insert(QStringLiteral("DUALSCOPE_REDIS"), connection.redisUrlText);
-        publisher.setProcessEnvironment(environment);
-        QStringList publish{QStringLiteral("publish"),  QStringLiteral("--topic"),
-                            QString::fromUtf8(connection.topic), QStringLiteral("--count"),
-                            QString::number(count),     QStringLiteral("--batch"),
-                            QStringLiteral("1000"),     QStringLiteral("--sources"),
-                            QStringLiteral("50"),       QStringLiteral("--json")};
+        publisher.setProcessEnvironment(childEnvironment(connection));
+        QStringList publish{QStringLiteral("publish"),
+                            QStringLiteral("--topic"),
+                            QString::fromUtf8(connection.topic),
+                            QStringLiteral("--count"),
+                            QString::number(count),
+                            QStringLiteral("--batch"),
+                            QStringLiteral("1000"),
+                            QStringLiteral("--sources"),
+                            QStringLiteral("50"),
+                            QStringLiteral("--json")};
         if (rate > 0)
-            publish << QStringLiteral("--rate") << QString::number(rate) << QStringLiteral("--burst")
-                    << QString::number(std::max(1000.0, rate / 10));
+            publish << QStringLiteral("--rate") << QString::number(rate)
+                    << QStringLiteral("--burst") << QString::number(std::max(1000.0, rate / 10));
         publisher.start(QCoreApplication::applicationFilePath(), publish);
     });
     qint64 publishedAtMs = -1;
-    QObject::connect(&publisher, &QProcess::finished, app, [&] { publishedAtMs = clock.elapsed(); });
+    QObject::connect(&publisher, &QProcess::finished, app,
+                     [&] { publishedAtMs = clock.elapsed(); });
     QObject::connect(&publisher, &QProcess::finished, session, [session] { session->stop(); });
     QObject::connect(session, &check::CheckSession::finished, app,
                      [&](const check::CheckResult &checkResult) {
@@ -253,13 +310,13 @@ int benchCheck(const QStringList &arguments)
     const double checkedSeconds = clock.elapsed() / 1000.0;
     out << "whole check: " << acked << " events published at "
         << QString::number(publishedRate, 'f', 0) << "/s (asked "
-        << (rate > 0 ? QString::number(rate, 'f', 0) + QStringLiteral("/s") : QStringLiteral("unlimited"))
+        << (rate > 0 ? QString::number(rate, 'f', 0) + QStringLiteral("/s")
+                     : QStringLiteral("unlimited"))
         << "); matched " << c.matched << " ("
         << QString::number(c.matched / std::max(0.001, checkedSeconds), 'f', 0)
         << " checked/s, the window included), gaps " << c.gapTotal() << " (missing " << c.missing
         << ", orphan " << c.orphan << ", late " << c.late << ", unobserved " << c.unobserved
-        << "); latency p50 "
-        << result.latency.percentile(50) / 1000.0 << " ms, p99 "
+        << "); latency p50 " << result.latency.percentile(50) / 1000.0 << " ms, p99 "
         << result.latency.percentile(99) / 1000.0 << " ms; publisher done "
         << QString::number(publishedAtMs / 1000.0, 'f', 1) << " s, check done "
         << QString::number(checkedSeconds, 'f', 1) << " s after start" << Qt::endl;

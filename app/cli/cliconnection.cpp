@@ -14,6 +14,15 @@ void printError(const QString &message)
     QTextStream(stderr) << "dualscope-cli: " << message << Qt::endl;
 }
 
+QProcessEnvironment childEnvironment(const Connection &connection)
+{
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("DUALSCOPE_KAFKA"),
+                       QString::fromUtf8(connection.kafkaBootstrap));
+    environment.insert(QStringLiteral("DUALSCOPE_REDIS"), connection.redisUrlText);
+    return environment;
+}
+
 void addConnectionOptions(QCommandLineParser &parser)
 {
     parser.addOption({QStringLiteral("kafka"),

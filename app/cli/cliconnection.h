@@ -5,6 +5,7 @@
 #include "redis/redisurl.h"
 
 #include <QCommandLineParser>
+#include <QProcessEnvironment>
 
 namespace dualscope::cli {
 
@@ -25,6 +26,9 @@ struct Connection
 };
 
 void addConnectionOptions(QCommandLineParser &parser);
+// This process's environment with the connection in DUALSCOPE_KAFKA and
+// DUALSCOPE_REDIS, for a dualscope-cli child: a password stays off `ps`.
+QProcessEnvironment childEnvironment(const Connection &connection);
 // --pattern (repeatable; default: the channel template's pattern, events:*).
 void addPatternOption(QCommandLineParser &parser);
 QList<QByteArray> patternsFrom(const QCommandLineParser &parser);

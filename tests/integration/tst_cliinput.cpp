@@ -137,6 +137,30 @@ private slots:
             {publish, kKafka, QStringLiteral("--redis=rediss://127.0.0.1:1"),
              QStringLiteral("--redis-ca=/etc/hostname")},
             "holds no PEM certificate");
+        row("group with an empty name", {check, kKafka, kRedis, QStringLiteral("--group=")},
+            "--group needs a name of 1 to 249 printable characters");
+        row("group name with a space", {check, kKafka, kRedis, QStringLiteral("--group=a b")},
+            "--group needs a name of 1 to 249 printable characters");
+        row("group with a template without source id",
+            {check, kKafka, kRedis, QStringLiteral("--group=g"),
+             QStringLiteral("--channel-template=events:{type}")},
+            "has no {source_id}");
+        row("partitioner without group",
+            {check, kKafka, kRedis, QStringLiteral("--partitioner=fnv1a")},
+            "--partitioner only matters with --group");
+        row("unknown partitioner",
+            {check, kKafka, kRedis, QStringLiteral("--group=g"),
+             QStringLiteral("--partitioner=java")},
+            "unknown partitioner 'java'");
+        row("bench group of one", {QStringLiteral("bench"), check, QStringLiteral("--instances=1")},
+            "--instances");
+        row("bench group on a given cluster",
+            {QStringLiteral("bench"), check, QStringLiteral("--instances=3"), kKafka},
+            "runs in its own sandbox");
+        row("bench group larger than the topic",
+            {QStringLiteral("bench"), check, QStringLiteral("--instances=13"),
+             QStringLiteral("--partitions=12")},
+            "at most one member per partition");
     }
     void refusedWithAClearError()
     {

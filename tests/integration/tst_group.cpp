@@ -308,6 +308,27 @@ private slots:
         verifyEveryRecordRead(reports, box.kafkaBootstrap());
     }
 
+    void theScaleBenchAgreesWithOneChecker()
+    {
+        // given the bench's simulation of a group of three on 12 partitions
+        const CliResult result =
+            runCli({QStringLiteral("bench"), QStringLiteral("check"), QStringLiteral("--instances"),
+                    QStringLiteral("3"), QStringLiteral("--partitions"), QStringLiteral("12"),
+                    QStringLiteral("--count"), QStringLiteral("20000"), QStringLiteral("--rate"),
+                    QStringLiteral("5000")},
+                   180'000);
+        // then it ends cleanly, the merged counts equal one checker's (at this rate one
+        // checker keeps up), and each member's CPU time per event is printed
+        QVERIFY2(result.exitCode == 0, QByteArray(result.out + result.err).constData());
+        QVERIFY2(result.out.contains("merged counts equal the plain checker's: matched 20000 = "
+                                     "20000"),
+                 result.out.constData());
+        for (const char *member : {"member 0 ", "member 1 ", "member 2 ", "one checker "})
+            QVERIFY2(result.out.contains(member), result.out.constData());
+        QVERIFY2(result.out.contains("at 1,000,000 events/s a member needs"),
+                 result.out.constData());
+    }
+
     void channelsMapToTheProducersPartitions()
     {
         // given records produced by kcat (librdkafka's producer) with each partitioner a
