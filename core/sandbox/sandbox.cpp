@@ -12,7 +12,7 @@ Sandbox::Sandbox(SandboxOptions options, QObject *parent)
 {
     RedisServerProcess::Options redisOptions;
     redisOptions.password = m_options.redisPassword;
-    m_redis = std::make_unique<RedisServerProcess>(redisOptions);
+    m_redis = new RedisServerProcess(redisOptions, this);
 }
 
 Sandbox::~Sandbox()

@@ -5,7 +5,6 @@
 #include "sandbox/sandboxlog.h"
 
 #include <QObject>
-#include <memory>
 
 namespace dualscope::sandbox {
 
@@ -58,7 +57,9 @@ public:
 private:
     SandboxOptions m_options;
     KafkaMockCluster m_kafka;
-    std::unique_ptr<RedisServerProcess> m_redis;
+    // A child, so that it moves to the sandbox's thread with it (its QProcess is
+    // created there, at start()).
+    RedisServerProcess *m_redis = nullptr;
 };
 
 } // namespace dualscope::sandbox
