@@ -45,22 +45,7 @@ int merge(const QStringList &arguments)
             return ExitError;
         }
     }
-    QList<gap::ParsedReport> reports;
-    for (const QString &path : paths) {
-        QByteArray bytes;
-        if (!io::readUserFile(path, io::kMaxReportFileBytes, &bytes, &error)) {
-            printError(QStringLiteral("cannot use the report: ") + error);
-            return ExitError;
-        }
-        QString why;
-        std::optional<gap::ParsedReport> report = gap::readJsonReport(bytes, &why);
-        if (!report) {
-            printError(QStringLiteral("%1: %2").arg(path, why));
-            return ExitError;
-        }
-        reports.append(std::move(*report));
-    }
-    const std::optional<gap::ParsedReport> merged = gap::mergeReports(reports, paths, &error);
+    const std::optional<gap::ParsedReport> merged = gap::mergeReportFiles(paths, &error);
     if (!merged) {
         printError(error);
         return ExitError;
@@ -81,7 +66,7 @@ int merge(const QStringList &arguments)
             junit,
             gap::writeJUnitReport(
                 merged->counts, merged->gaps,
-                QStringLiteral("dualscope check (%1 reports merged)").arg(reports.size())),
+                QStringLiteral("dualscope check (%1 reports merged)").arg(paths.size())),
             &error)) {
         printError(error);
         return ExitError;

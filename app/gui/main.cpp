@@ -4,6 +4,7 @@
 // a real cluster instead.
 #include "connections/connectiondialog.h"
 #include "connections/profilestore.h"
+#include "firebenchmark.h"
 #include "gaps/gappanel.h"
 #include "live/livemessagemodel.h"
 #include "live/livepanel.h"
@@ -42,7 +43,17 @@ int main(int argc, char *argv[])
     parser.addOption({QStringLiteral("startup-benchmark"),
                       QStringLiteral("Print how long the window took to be ready (sandbox up, "
                                      "streams watched), then quit.")});
+    parser.addOption({QStringLiteral("fire-benchmark"),
+                      QStringLiteral("Fire N events at an unlimited rate from the Fire panel, "
+                                     "print the gap panel's counts and peak memory once they "
+                                     "are judged, then quit (exit 0: no false gaps)."),
+                      QStringLiteral("N")});
     parser.process(app);
+    const int fireBenchmarkCount = parser.value(QStringLiteral("fire-benchmark")).toInt();
+    if (parser.isSet(QStringLiteral("fire-benchmark")) && fireBenchmarkCount <= 0) {
+        std::fprintf(stderr, "dualscope: --fire-benchmark takes a positive number of events\n");
+        return 2;
+    }
 
     dualscope::app::ConnectionSettings settings;
     const QString kafka = parser.isSet(QStringLiteral("kafka"))
@@ -79,6 +90,14 @@ int main(int argc, char *argv[])
                              box->setAttribute(Qt::WA_DeleteOnClose);
                              box->open();
                          });
+        if (fireBenchmarkCount > 0) {
+            auto *benchmark =
+                new dualscope::app::FireBenchmark(&window, fireBenchmarkCount, services.get());
+            QObject::connect(services.get(), &dualscope::app::Services::ready, benchmark,
+                             &dualscope::app::FireBenchmark::start);
+            QObject::connect(services.get(), &dualscope::app::Services::fireFinished, benchmark,
+                             &dualscope::app::FireBenchmark::fired);
+        }
         if (parser.isSet(QStringLiteral("startup-benchmark"))) {
             QObject::connect(services.get(), &dualscope::app::Services::ready, &window,
                              [&sinceLaunch] {

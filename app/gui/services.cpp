@@ -6,6 +6,7 @@
 #include "check/checksession.h"
 #include "compose/firepanel.h"
 #include "gaps/gappanel.h"
+#include "gaps/reportviewer.h"
 #include "generate/eventtemplate.h"
 #include "live/livepanel.h"
 #include "main/healthlight.h"
@@ -15,11 +16,13 @@
 #include "publish/publishrun.h"
 #include "redis/redismonitor.h"
 #include "redis/redisurl.h"
+#include "sandbox/linkproxy.h"
 #include "sandbox/redisserverprocess.h"
 #include "sandbox/sandbox.h"
 
 #include <QDateTime>
 #include <QProcess>
+#include <QRandomGenerator>
 #include <QThread>
 #include <librdkafka/rdkafka.h>
 
@@ -110,11 +113,28 @@ void Services::start(const ConnectionSettings &settings)
         const QString redis = sandbox->redisUrl();
         const QString description = sandbox->description();
         const int brokers = sandbox->options().brokers;
+        // The publisher's own way to Redis, so that it alone can be cut.
+        sandbox::LinkProxy *link = nullptr;
+        if (started) {
+            const std::optional<redis::RedisUrl> direct = redis::RedisUrl::parse(redis);
+            link =
+                new sandbox::LinkProxy(QHostAddress::LocalHost, direct ? direct->port : 0, sandbox);
+            QString linkError;
+            if (!direct || !link->listen(&linkError)) {
+                qWarning("sandbox: the publisher connects to Redis directly: %s",
+                         qPrintable(linkError));
+                delete link;
+                link = nullptr;
+            }
+        }
+        const quint16 linkPort = link ? link->port() : 0;
         QMetaObject::invokeMethod(this, [=, this] {
             if (!started) {
                 emit failed(error);
                 return;
             }
+            m_publisherLink = link;
+            m_publisherLinkPort = linkPort;
             m_settings.kafkaBootstrap = kafka;
             m_settings.redisUrl = redis;
             m_window->enableSandbox(description, brokers);
@@ -184,6 +204,7 @@ void Services::startWatchers()
     connect(m_check, &check::CheckSession::gapsFound, gaps, &ui::GapPanel::appendGaps);
     connect(m_check, &check::CheckSession::gapsFound, live, &ui::LivePanel::applyGaps);
     connect(m_check, &check::CheckSession::latencySnapshot, gaps, &ui::GapPanel::setLatency);
+    connect(m_check, &check::CheckSession::windowSnapshot, gaps, &ui::GapPanel::setReportWindow);
     connect(
         m_check, &check::CheckSession::progress, gaps, [this, gaps](const gap::GapCounts &counts) {
             gaps->setCounts(counts);
@@ -224,6 +245,17 @@ void Services::startWatchers()
             });
     connect(gaps, &ui::GapPanel::selectNotification, live, &ui::LivePanel::selectNotification);
     connect(gaps, &ui::GapPanel::replayMissingRequested, this, &Services::replayMissing);
+    // A merged view of reports: its missing events replay and its records open as the
+    // live panel's do.
+    connect(m_window, &ui::MainWindow::reportViewerOpened, this, [this](ui::ReportViewer *viewer) {
+        ui::GapPanel *merged = viewer->gapPanel();
+        connect(merged, &ui::GapPanel::openKafkaRecord, m_window->browserPanel(),
+                [this](qint32 partition, qint64 offset) {
+                    m_window->browserPanel()->showRecord(m_settings.topic, partition, offset);
+                    m_window->raise();
+                });
+        connect(merged, &ui::GapPanel::replayMissingRequested, this, &Services::replayMissing);
+    });
     emit ready();
 }
 
@@ -245,7 +277,21 @@ void Services::fire(const ui::FireRequest &request)
     config.kafkaProperties = m_settings.kafkaProperties;
     config.topic = m_settings.topic;
     config.redisUrl = *redisTarget(&error);
+    if (m_publisherLinkPort != 0) {
+        config.redisUrl.host = QStringLiteral("127.0.0.1");
+        config.redisUrl.port = m_publisherLinkPort;
+    }
     config.ordering = request.ordering;
+    if (!request.defects.isEmpty()) {
+        std::optional<publish::DefectPlan> plan = publish::DefectPlan::fromCounts(
+            request.defects, request.run.count, QRandomGenerator::global()->generate(), &error);
+        if (!plan) {
+            m_window->firePanel()->setError(error);
+            return;
+        }
+        config.defects = std::move(plan);
+        config.injectDelayMs = request.injectDelayMs;
+    }
     if (!m_publisherThread)
         m_publisherThread = startThread(this, "publisher");
     m_publisher = new publish::DualPublisher(config);
@@ -265,8 +311,9 @@ void Services::fire(const ui::FireRequest &request)
                 panel->setProgress(stats, generated, requested);
             });
     connect(m_run, &publish::PublishRun::finished, m_publisher,
-            [publisher = m_publisher.data(), panel](const publish::RunSummary &summary) {
+            [this, publisher = m_publisher.data(), panel](const publish::RunSummary &summary) {
                 QMetaObject::invokeMethod(panel, [panel, summary] { panel->setFinished(summary); });
+                QMetaObject::invokeMethod(this, [this, summary] { emit fireFinished(summary); });
                 publisher->shutdown(kPublisherShutdownMs);
             });
     connect(m_publisher, &publish::DualPublisher::shutdownFinished, this, &Services::finishFire);
@@ -334,6 +381,20 @@ void Services::wireFaults()
     connect(m_window, &ui::MainWindow::brokerDownRequested, this, &Services::setBrokerDown);
     connect(m_window, &ui::MainWindow::requestErrorsRequested, this, &Services::pushRequestErrors);
     connect(m_window, &ui::MainWindow::roundTripTimeRequested, this, &Services::setRoundTripTime);
+    connect(m_window, &ui::MainWindow::publisherRedisCutRequested, this,
+            &Services::cutPublisherRedisLink);
+}
+
+void Services::cutPublisherRedisLink(int seconds)
+{
+    if (!m_publisherLink)
+        return;
+    QMetaObject::invokeMethod(m_publisherLink, [link = m_publisherLink, seconds] {
+        link->cut(seconds * 1000);
+        qInfo("sandbox fault: the publisher's Redis link cut for %d s (the checker keeps "
+              "watching)",
+              seconds);
+    });
 }
 
 void Services::setRedisDown(bool down)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "kafka/kafkaconfig.h"
+#include "publish/publishrun.h"
 #include "redis/redisurl.h"
 
 #include <QObject>
@@ -24,8 +25,9 @@ namespace dualscope::redis {
 class RedisMonitor;
 }
 namespace dualscope::sandbox {
+class LinkProxy;
 class Sandbox;
-}
+} // namespace dualscope::sandbox
 namespace dualscope::ui {
 class BrowserWorker;
 class MainWindow;
@@ -73,12 +75,17 @@ public:
     void setBrokerDown(int brokerId, bool down);
     void pushRequestErrors(const QString &api, const QString &error, int count);
     void setRoundTripTime(int milliseconds);
+    // Cuts only the publisher's Redis link for `seconds`; the checker keeps watching,
+    // so what the publisher could not send is really missing.
+    void cutPublisherRedisLink(int seconds);
 
     const ConnectionSettings &settings() const { return m_settings; }
 
 signals:
     void ready();
     void failed(const QString &error);
+    // A Fire run ended (all its events have their outcome).
+    void fireFinished(const dualscope::publish::RunSummary &summary);
 
 private:
     void startWatchers();
@@ -95,6 +102,10 @@ private:
     ConnectionSettings m_settings;
     QThread *m_sandboxThread = nullptr;
     sandbox::Sandbox *m_sandbox = nullptr;
+    // In the sandbox the publisher reaches Redis through it (child of m_sandbox, on its
+    // thread), so that its link alone can be cut; 0: directly.
+    sandbox::LinkProxy *m_publisherLink = nullptr;
+    quint16 m_publisherLinkPort = 0;
     QThread *m_monitorThread = nullptr;
     redis::RedisMonitor *m_monitor = nullptr;
     QThread *m_checkThread = nullptr;

@@ -414,8 +414,10 @@ void CheckSession::tick()
     if (!m_config.group.isEmpty() && m_ticks % kCommitEveryTicks == 0)
         commitJudged();
     emit progress(m_detector->counts());
-    if (++m_ticks % (1000 / kTickMs) == 0)
+    if (++m_ticks % (1000 / kTickMs) == 0) {
         emit latencySnapshot(m_detector->latency());
+        emit windowSnapshot(windowSoFar());
+    }
     if (!m_windowOpen)
         return;
     sampleLag();
@@ -540,27 +542,34 @@ CheckResult CheckSession::resultSoFar() const
     CheckResult result;
     result.counts = m_detector->counts();
     result.latency = m_detector->latency();
-    result.window.startMs = m_windowStartMs;
-    result.window.endMs = m_windowEndMs >= 0 ? m_windowEndMs : nowMs();
-    result.window.topic = m_config.topic;
-    result.window.patterns = m_config.patterns;
-    result.window.outages = m_detector->outages();
-    result.window.checkerLagMs = gap::LatencySummary::of(m_redisLag);
-    result.window.kafkaTailLagMs = gap::LatencySummary::of(m_kafkaLag);
-    result.window.kafkaSkipped = m_kafkaSkipped;
-    result.window.settings.graceMs = m_config.detector.graceMs;
-    result.window.settings.lateMs = m_config.detector.lateMs;
-    result.window.settings.maxNotificationBytes = m_config.detector.maxNotificationBytes;
-    result.window.settings.channelTemplate = m_config.detector.channelTemplate.text();
-    result.window.settings.group = m_config.group;
-    result.window.settings.instance = m_config.instance;
-    // positions() may be called from any thread.
-    for (const kafka::TailPosition &position : m_tail->positions())
-        result.window.partitions.append(
-            gap::PartitionRange{position.partition, position.firstOffset, position.lastOffset});
+    result.window = windowSoFar();
     result.gaps = m_gaps;
     result.gapsNotListed = m_gapsNotListed;
     return result;
+}
+
+gap::ReportWindow CheckSession::windowSoFar() const
+{
+    gap::ReportWindow window;
+    window.startMs = m_windowStartMs;
+    window.endMs = m_windowEndMs >= 0 ? m_windowEndMs : nowMs();
+    window.topic = m_config.topic;
+    window.patterns = m_config.patterns;
+    window.outages = m_detector->outages();
+    window.checkerLagMs = gap::LatencySummary::of(m_redisLag);
+    window.kafkaTailLagMs = gap::LatencySummary::of(m_kafkaLag);
+    window.kafkaSkipped = m_kafkaSkipped;
+    window.settings.graceMs = m_config.detector.graceMs;
+    window.settings.lateMs = m_config.detector.lateMs;
+    window.settings.maxNotificationBytes = m_config.detector.maxNotificationBytes;
+    window.settings.channelTemplate = m_config.detector.channelTemplate.text();
+    window.settings.group = m_config.group;
+    window.settings.instance = m_config.instance;
+    // positions() may be called from any thread.
+    for (const kafka::TailPosition &position : m_tail->positions())
+        window.partitions.append(
+            gap::PartitionRange{position.partition, position.firstOffset, position.lastOffset});
+    return window;
 }
 
 void CheckSession::fail(const QString &error)

@@ -116,6 +116,9 @@ signals:
     void progress(const dualscope::gap::GapCounts &counts);
     // About once a second: the latency distribution of the matches so far.
     void latencySnapshot(const dualscope::metrics::LatencyHistogram &latency);
+    // With it, once a second: the window so far (topic, partitions read, patterns,
+    // outages, lags, settings), as the report writes it.
+    void windowSnapshot(const dualscope::gap::ReportWindow &window);
     // About once a second, while the window is open.
     void status(const dualscope::check::CheckStatus &status);
     void finished(const dualscope::check::CheckResult &result);
@@ -143,6 +146,7 @@ private:
     void endWindow();
     void finish();
     CheckResult resultSoFar() const;
+    gap::ReportWindow windowSoFar() const;
     void collectGaps();
     void fail(const QString &error);
     void maybeReady();

@@ -6,6 +6,7 @@
 
 #include <QByteArray>
 #include <QList>
+#include <QMetaType>
 #include <QString>
 #include <optional>
 
@@ -119,3 +120,5 @@ QByteArray writeJUnitReport(const GapCounts &counts, const QList<Gap> &gaps,
                             const QString &suiteName);
 
 } // namespace dualscope::gap
+
+Q_DECLARE_METATYPE(dualscope::gap::ReportWindow)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "gap/reportmerge.h"
 
+#include "io/userfile.h"
+
 #include <QHash>
 #include <algorithm>
 #include <functional>
@@ -166,6 +168,26 @@ std::optional<ParsedReport> mergeReports(const QList<ParsedReport> &reports,
         pairAcrossMembers(merged);
     merged.latencyMs = LatencySummary::of(*merged.latency);
     return merged;
+}
+
+std::optional<ParsedReport> mergeReportFiles(const QStringList &paths, QString *error)
+{
+    QList<ParsedReport> reports;
+    for (const QString &path : paths) {
+        QByteArray bytes;
+        QString why;
+        if (!io::readUserFile(path, io::kMaxReportFileBytes, &bytes, &why)) {
+            *error = QStringLiteral("cannot use the report: ") + why;
+            return std::nullopt;
+        }
+        std::optional<ParsedReport> report = readJsonReport(bytes, &why);
+        if (!report) {
+            *error = QStringLiteral("%1: %2").arg(path, why);
+            return std::nullopt;
+        }
+        reports.append(std::move(*report));
+    }
+    return mergeReports(reports, paths, error);
 }
 
 } // namespace dualscope::gap

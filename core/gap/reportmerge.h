@@ -22,4 +22,8 @@ namespace dualscope::gap {
 std::optional<ParsedReport> mergeReports(const QList<ParsedReport> &reports,
                                          const QStringList &names, QString *error);
 
+// Reads the report files (regular files under the report cap) and merges them;
+// an error names the file. The CLI's `report merge` and the GUI's merged view.
+std::optional<ParsedReport> mergeReportFiles(const QStringList &paths, QString *error);
+
 } // namespace dualscope::gap

@@ -63,6 +63,7 @@ private slots:
     void kindFilter();
     void exportJsonParsesBack();
     void exportCsvQuotes();
+    void exportCsvKeepsToTheKindFilter();
     void doubleClickOpensRecordAndNotification();
     void replayMissingEmitsOnlyMissing();
     void chartsAcceptSamples();
@@ -247,6 +248,34 @@ void TestGapPanel::exportCsvQuotes()
     QVERIFY(csv.contains("\"late by 1,500 ms; \"\"slow\"\"\nconsumer\"\r\n"));
     QVERIFY(csv.endsWith("\r\n"));
     QCOMPARE(csv.count("\r\n"), 4);
+}
+
+void TestGapPanel::exportCsvKeepsToTheKindFilter()
+{
+    // given a panel with missing and orphan gaps, filtered to orphans
+    GapPanel panel;
+    panel.appendGaps(
+        {makeGap(GapKind::Missing, 1), makeGap(GapKind::Orphan, 2), makeGap(GapKind::Orphan, 3)});
+    panel.setKindFilter(int(GapKind::Orphan));
+    // when exported as CSV
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("orphans.csv"));
+    QString error;
+    QVERIFY2(panel.exportCsv(path, &error), qPrintable(error));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray csv = file.readAll();
+    // then only the rows shown are in it
+    QCOMPARE(csv.count("\r\n"), 3);
+    QVERIFY(csv.contains("orphan,evt-2"));
+    QVERIFY(csv.contains("orphan,evt-3"));
+    QVERIFY(!csv.contains("missing,"));
+    // and with every kind shown, every row
+    panel.setKindFilter(-1);
+    QVERIFY(panel.exportCsv(path, &error));
+    QFile all(path);
+    QVERIFY(all.open(QIODevice::ReadOnly));
+    QCOMPARE(all.readAll().count("\r\n"), 4);
 }
 
 void TestGapPanel::doubleClickOpensRecordAndNotification()

@@ -14,6 +14,8 @@
 
 #include <QAction>
 #include <QDoubleSpinBox>
+#include <QGroupBox>
+#include <QLabel>
 #include <QMenu>
 #include <QProcess>
 #include <QPushButton>
@@ -103,6 +105,77 @@ private slots:
         // and the gap panel counts them matched, with no gap
         QTRY_COMPARE_WITH_TIMEOUT(gapCount(window, "matched"), 100, 15'000);
         QCOMPARE(gapCount(window, "missing"), 0);
+    }
+
+    void everyStagedDefectIsCountedExactlyOnTheGapPanel()
+    {
+        // given the window in the sandbox
+        ui::MainWindow window;
+        app::Services services(&window);
+        startInSandbox(window, services);
+        if (QTest::currentTestFailed())
+            return;
+        // when 300 events are fired with each defect staged from the Fire panel
+        auto *stage = window.firePanel()->findChild<QGroupBox *>(QStringLiteral("stageDefects"));
+        QVERIFY(stage);
+        stage->setChecked(true);
+        const std::pair<const char *, int> staged[] = {
+            {"missing", 4}, {"duplicate", 3}, {"wrong_channel", 2}, {"oversized", 2},
+            {"late", 2},    {"orphan", 3},    {"unparseable", 2},
+        };
+        for (const auto &[kind, n] : staged) {
+            auto *spin = window.firePanel()->findChild<QSpinBox *>(QStringLiteral("inject_") +
+                                                                   QLatin1String(kind));
+            QVERIFY2(spin, kind);
+            QVERIFY2(spin->isVisible(), kind);
+            spin->setValue(n);
+        }
+        fire(window, 300);
+        // then the gap panel counts exactly what was staged, and matched the rest (a
+        // late or oversized notification still matches; a wrong channel does not)
+        QTRY_COMPARE_WITH_TIMEOUT(gapCount(window, "matched"), 300 - 4 - 2, 20'000);
+        for (const auto &[kind, n] : staged)
+            QTRY_COMPARE_WITH_TIMEOUT(gapCount(window, kind), n, 10'000);
+        QCOMPARE(gapCount(window, "unobserved"), 0);
+        // and the Fire panel says what it staged
+        auto *message = window.firePanel()->findChild<QLabel *>(QStringLiteral("runMessage"));
+        QVERIFY(message);
+        QVERIFY2(message->text().contains(QLatin1String("Staged: missing 4")),
+                 qPrintable(message->text()));
+    }
+
+    void cuttingOnlyThePublishersLinkMakesRealMissing()
+    {
+        // given the window in the sandbox, firing 600 events over 6 s
+        ui::MainWindow window;
+        app::Services services(&window);
+        startInSandbox(window, services);
+        if (QTest::currentTestFailed())
+            return;
+        auto *rate = window.firePanel()->findChild<QDoubleSpinBox *>(QStringLiteral("rate"));
+        QVERIFY(rate);
+        rate->setValue(100);
+        QSignalSpy fired(&services, &app::Services::fireFinished);
+        fire(window, 600);
+        QTRY_VERIFY_WITH_TIMEOUT(gapCount(window, "matched") >= 100, 10'000);
+        // when only the publisher's Redis link is cut for 3 s from the Faults menu
+        auto *cut = window.findChild<QAction *>(QStringLiteral("faultPublisherCut3"));
+        QVERIFY(cut);
+        cut->trigger();
+        QVERIFY(fired.wait(30'000));
+        const publish::RunSummary summary = fired.takeFirst().at(0).value<publish::RunSummary>();
+        // then every event is judged, and what the publisher could not send is missing:
+        // the checker never lost its own subscription
+        QTRY_COMPARE_WITH_TIMEOUT(gapCount(window, "matched") + gapCount(window, "missing"), 600,
+                                  15'000);
+        QCOMPARE(gapCount(window, "unobserved"), 0);
+        QCOMPARE(summary.stats.kafkaAcked, 600);
+        QVERIFY2(summary.stats.redisSkipped > 0, "the cut skipped nothing");
+        // (a notification in flight at the cut may or may not have reached Redis)
+        QVERIFY(gapCount(window, "missing") >= summary.stats.redisSkipped);
+        QVERIFY(gapCount(window, "missing") <=
+                summary.stats.redisSkipped + summary.stats.redisFailed);
+        QCOMPARE(gapCount(window, "orphan"), 0);
     }
 
     void redisDownFromTheFaultsMenuShowsInTheGapPanel()

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "gap/gapreport.h"
 #include "gap/reportmerge.h"
+#include "memberreport.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -111,14 +112,7 @@ ParsedReport memberReport(const QString &instance, const QList<Gap> &gaps, qint6
 Gap gapOf(GapKind kind, const QByteArray &id, const QByteArray &channel,
           const QByteArray &expectedChannel)
 {
-    Gap gap;
-    gap.kind = kind;
-    gap.id = id;
-    gap.channel = channel;
-    gap.expectedChannel = expectedChannel;
-    gap.kafkaTsMs = kind == GapKind::Orphan ? -1 : T0;
-    gap.redisTsMs = kind == GapKind::Orphan ? T0 + 40 : -1;
-    return gap;
+    return dualscope::testing::memberGap(kind, id, channel, expectedChannel, T0);
 }
 
 } // namespace

@@ -9,6 +9,7 @@
 #include <QFontDatabase>
 #include <QFormLayout>
 #include <QGridLayout>
+#include <QGroupBox>
 #include <QHBoxLayout>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -177,6 +178,47 @@ void FirePanel::buildUi()
     form->addRow(tr("Burst"), m_burst);
     form->addRow(tr("Ordering"), m_ordering);
 
+    // Defects staged on purpose: the checker keeps watching, so what it finds is
+    // really there. Folded away until asked for: the dock is narrow.
+    m_defectBox = new QGroupBox(tr("Stage defects"), this);
+    m_defectBox->setObjectName(QStringLiteral("stageDefects"));
+    m_defectBox->setCheckable(true);
+    m_defectBox->setChecked(false);
+    m_defectBox->setToolTip(tr("Exact numbers of each defect at random events of the run, on "
+                               "the notification path only: the gap panel then counts exactly "
+                               "these"));
+    auto *defectContent = new QWidget(m_defectBox);
+    auto *defectGrid = new QGridLayout(defectContent);
+    defectGrid->setContentsMargins(0, 0, 0, 0);
+    int defectIndex = 0;
+    for (const publish::Defect defect : publish::kAllDefects) {
+        auto *spin = new QSpinBox(defectContent);
+        spin->setObjectName(QStringLiteral("inject_") + QLatin1String(publish::defectName(defect)));
+        spin->setRange(0, 1'000'000);
+        m_defectCounts.insert(defect, spin);
+        const int row = defectIndex / 2;
+        const int column = (defectIndex % 2) * 2;
+        defectGrid->addWidget(new QLabel(QLatin1String(publish::defectName(defect)), defectContent),
+                              row, column);
+        defectGrid->addWidget(spin, row, column + 1);
+        ++defectIndex;
+    }
+    m_injectDelay = new QSpinBox(defectContent);
+    m_injectDelay->setObjectName(QStringLiteral("injectDelayMs"));
+    m_injectDelay->setRange(0, 600'000);
+    m_injectDelay->setValue(1500);
+    m_injectDelay->setSuffix(tr(" ms"));
+    m_injectDelay->setToolTip(tr("How long a late notification is held back: the default is "
+                                 "after the checker's late threshold (1 s) and within its grace "
+                                 "window (2 s)"));
+    const int delayRow = (defectIndex + 1) / 2;
+    defectGrid->addWidget(new QLabel(tr("late by"), defectContent), delayRow, 0);
+    defectGrid->addWidget(m_injectDelay, delayRow, 1);
+    auto *defectLayout = new QVBoxLayout(m_defectBox);
+    defectLayout->addWidget(defectContent);
+    defectContent->setVisible(false);
+    connect(m_defectBox, &QGroupBox::toggled, defectContent, &QWidget::setVisible);
+
     m_fire = new QPushButton(tr("Fire"), this);
     m_fire->setObjectName(QStringLiteral("fire"));
     m_fire->setToolTip(tr("Ctrl+Return"));
@@ -222,6 +264,7 @@ void FirePanel::buildUi()
     layout->addWidget(m_editor, 1);
     layout->addWidget(m_status);
     layout->addLayout(form);
+    layout->addWidget(m_defectBox);
     layout->addLayout(buttons);
     layout->addWidget(m_progress);
     layout->addLayout(counters);
@@ -343,6 +386,14 @@ void FirePanel::updateFireEnabled()
     m_fire->setEnabled(m_valid && !m_running);
 }
 
+void FirePanel::fireRun(int count, double rate, int sources)
+{
+    m_count->setValue(count);
+    m_rate->setValue(rate);
+    m_sources->setValue(sources);
+    fire();
+}
+
 void FirePanel::fire()
 {
     if (m_running)
@@ -358,6 +409,13 @@ void FirePanel::fire()
     request.run.rate = m_rate->value();
     request.run.burst = m_burst->value();
     request.ordering = static_cast<publish::Ordering>(m_ordering->currentData().toInt());
+    if (m_defectBox->isChecked()) {
+        for (auto it = m_defectCounts.cbegin(); it != m_defectCounts.cend(); ++it) {
+            if (it.value()->value() > 0)
+                request.defects.insert(it.key(), it.value()->value());
+        }
+        request.injectDelayMs = m_injectDelay->value();
+    }
     setRunMessage(QString(), false);
     emit fireRequested(request);
 }
@@ -448,6 +506,20 @@ void FirePanel::setFinished(const publish::RunSummary &summary)
         text += QLatin1Char(' ') +
                 tr("Kafka failures: %1")
                     .arg(m_lastFailureReasons.mid(0, kReasonsShown).join(QLatin1String("; ")));
+    if (!summary.injected.isEmpty()) {
+        // What was staged, so the gap panel's counts can be read against it.
+        QHash<publish::Defect, qint64> staged;
+        for (const auto &[defect, id] : summary.injected)
+            ++staged[defect];
+        QStringList parts;
+        for (const publish::Defect defect : publish::kAllDefects) {
+            if (staged.value(defect) > 0)
+                parts.append(QStringLiteral("%1 %2")
+                                 .arg(QLatin1String(publish::defectName(defect)))
+                                 .arg(staged.value(defect)));
+        }
+        text += QLatin1Char(' ') + tr("Staged: %1.").arg(parts.join(QLatin1String(", ")));
+    }
     const bool anyFailed = summary.stats.kafkaFailed > 0 ||
                            summary.stats.kafkaPossiblyPersisted > 0 ||
                            summary.stats.redisFailed > 0;

@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "publish/defectplan.h"
 #include "publish/publishoutcome.h"
 #include "publish/publishrun.h"
 
 #include <QByteArray>
 #include <QElapsedTimer>
+#include <QHash>
 #include <QMetaType>
 #include <QWidget>
 
 class QComboBox;
 class QDoubleSpinBox;
+class QGroupBox;
 class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
@@ -31,6 +34,10 @@ struct FireRequest
     int sources = 1;
     publish::RunConfig run;
     publish::Ordering ordering = publish::Ordering::KafkaFirst;
+    // Defects staged on the notification path, exact in count (as publish --inject),
+    // and how long a staged late notification is held back.
+    QHash<publish::Defect, qint64> defects;
+    int injectDelayMs = 1500;
 };
 
 // The event composer: a JSON template validated as it is typed, placeholders,
@@ -57,6 +64,9 @@ public:
     bool isTemplateValid() const { return m_valid; }
     // Saved templates, from QSettings "templates/<name>".
     QStringList savedTemplateNames() const;
+    // Fire as the Fire button does, with this count, rate (0: unlimited) and number
+    // of sources set first (`dualscope --fire-benchmark`).
+    void fireRun(int count, double rate, int sources);
 
 public slots:
     void setRunning(bool running);
@@ -99,6 +109,9 @@ private:
     QSpinBox *m_count = nullptr;
     QDoubleSpinBox *m_rate = nullptr;
     QSpinBox *m_burst = nullptr;
+    QGroupBox *m_defectBox = nullptr;
+    QHash<publish::Defect, QSpinBox *> m_defectCounts;
+    QSpinBox *m_injectDelay = nullptr;
     QComboBox *m_ordering = nullptr;
     QPushButton *m_fire = nullptr;
     QPushButton *m_stop = nullptr;

@@ -391,7 +391,12 @@ bool GapPanel::exportJson(const QString &path, QString *error) const
 
 bool GapPanel::exportCsv(const QString &path, QString *error) const
 {
-    return exportGapsCsv(path, m_model->gaps(), error);
+    // What the table shows: the Kind filter holds for the rows exported.
+    const int kind = m_kindFilter->currentData().toInt();
+    QList<gap::Gap> shown = m_model->gaps();
+    if (kind >= 0)
+        shown.removeIf([kind](const gap::Gap &g) { return int(g.kind) != kind; });
+    return exportGapsCsv(path, shown, error);
 }
 
 void GapPanel::chooseExportFile(bool json)
@@ -403,6 +408,14 @@ void GapPanel::chooseExportFile(bool json)
     dialog->setAcceptMode(QFileDialog::AcceptSave);
     dialog->setNameFilter(json ? tr("JSON report (*.json)") : tr("CSV (*.csv)"));
     dialog->setDefaultSuffix(json ? QStringLiteral("json") : QStringLiteral("csv"));
+    const int kind = m_kindFilter->currentData().toInt();
+    dialog->selectFile(
+        QStringLiteral("dualscope-%1%2.%3")
+            .arg(kind >= 0 && !json
+                     ? QLatin1String(gap::kindName(gap::GapKind(kind))) + QLatin1Char('-')
+                     : QString(),
+                 QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")),
+                 json ? QStringLiteral("json") : QStringLiteral("csv")));
     connect(dialog, &QFileDialog::fileSelected, this, [this, json](const QString &path) {
         QString error;
         const bool ok = json ? exportJson(path, &error) : exportCsv(path, &error);

@@ -49,6 +49,7 @@ public:
     void setLatency(const dualscope::metrics::LatencyHistogram &latency);
     // The window written into a JSON export (topic, partitions, patterns, outages).
     void setReportWindow(const dualscope::gap::ReportWindow &window);
+    const dualscope::gap::ReportWindow &reportWindow() const { return m_window; }
     void addRateSample(qint64 wallMs, double kafkaPerSecond, double redisPerSecond);
     void setReplayProgress(qint64 done, qint64 total);
     void clear();

@@ -4,6 +4,7 @@
 #include "browser/browserpanel.h"
 #include "compose/firepanel.h"
 #include "gaps/gappanel.h"
+#include "gaps/reportviewer.h"
 #include "live/livepanel.h"
 #include "main/healthlight.h"
 #include "main/logpanel.h"
@@ -13,6 +14,7 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDockWidget>
+#include <QFileDialog>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -95,6 +97,22 @@ MainWindow::MainWindow(QWidget *parent)
 
 MainWindow::~MainWindow() = default;
 
+ReportViewer *MainWindow::openReports(const QStringList &paths)
+{
+    ReportViewer *viewer = ReportViewer::forFiles(paths, this);
+    emit reportViewerOpened(viewer);
+    viewer->show();
+    return viewer;
+}
+
+ReportViewer *MainWindow::watchReportFolder(const QString &folder)
+{
+    ReportViewer *viewer = ReportViewer::forFolder(folder, this);
+    emit reportViewerOpened(viewer);
+    viewer->show();
+    return viewer;
+}
+
 void MainWindow::buildMenus()
 {
     QMenu *file = menuBar()->addMenu(tr("&File"));
@@ -102,6 +120,28 @@ void MainWindow::buildMenus()
         file->addAction(tr("&Connections…"), this, &MainWindow::connectionsRequested);
     connections->setObjectName(QStringLiteral("connections"));
     connections->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
+    file->addSeparator();
+    // open() rather than the static dialogs: no nested event loop in ui/.
+    QAction *openReportsAction = file->addAction(tr("&Open reports…"), this, [this] {
+        auto *dialog = new QFileDialog(this, tr("Check reports to merge"));
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->setFileMode(QFileDialog::ExistingFiles);
+        dialog->setNameFilter(tr("Check reports (*.json)"));
+        connect(dialog, &QFileDialog::filesSelected, this,
+                [this](const QStringList &paths) { openReports(paths); });
+        dialog->open();
+    });
+    openReportsAction->setObjectName(QStringLiteral("openReports"));
+    QAction *watchFolderAction = file->addAction(tr("&Watch a folder of reports…"), this, [this] {
+        auto *dialog = new QFileDialog(this, tr("Folder of rolling check reports"));
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->setFileMode(QFileDialog::Directory);
+        dialog->setOption(QFileDialog::ShowDirsOnly);
+        connect(dialog, &QFileDialog::fileSelected, this,
+                [this](const QString &folder) { watchReportFolder(folder); });
+        dialog->open();
+    });
+    watchFolderAction->setObjectName(QStringLiteral("watchReportFolder"));
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
@@ -124,6 +164,15 @@ void MainWindow::buildFaultsMenu(int brokerCount)
     redisDown->setCheckable(true);
     connect(redisDown, &QAction::toggled, this, &MainWindow::redisDownRequested);
 
+    QMenu *publisherCut = m_faults->addMenu(tr("Cut the &publisher's Redis link"));
+    publisherCut->setToolTip(tr("Only the Fire panel's publisher loses Redis; the checker keeps "
+                                "watching, so what is lost is really missing"));
+    for (int seconds : {3, 10, 30}) {
+        QAction *cut = publisherCut->addAction(tr("for %n s", nullptr, seconds));
+        cut->setObjectName(QStringLiteral("faultPublisherCut%1").arg(seconds));
+        connect(cut, &QAction::triggered, this,
+                [this, seconds] { emit publisherRedisCutRequested(seconds); });
+    }
     QMenu *brokers = m_faults->addMenu(tr("Kafka &broker down"));
     for (int id = 1; id <= brokerCount; ++id) {
         QAction *broker = brokers->addAction(tr("Broker %1").arg(id));

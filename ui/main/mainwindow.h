@@ -17,6 +17,7 @@ class GapPanel;
 class HealthLight;
 class LivePanel;
 class LogPanel;
+class ReportViewer;
 
 // The one window: live Redis channels beside the Kafka browser, the gap panel
 // under them, the composer at the side, the log at the bottom. It holds widgets
@@ -48,13 +49,21 @@ public:
 
     QMenu *faultsMenu() const { return m_faults; }
 
+    // File > Open reports… / Watch a folder of reports…, without their dialogs: a
+    // window with the reports' merged view (a consumer group's members).
+    ReportViewer *openReports(const QStringList &paths);
+    ReportViewer *watchReportFolder(const QString &folder);
+
 signals:
     // File > Connections…: the profiles dialog.
     void connectionsRequested();
+    // A merged-report window opened: its gap panel's replay and record links.
+    void reportViewerOpened(dualscope::ui::ReportViewer *viewer);
     void redisDownRequested(bool down);
     void brokerDownRequested(int brokerId, bool down);
     void requestErrorsRequested(const QString &api, const QString &error, int count);
     void roundTripTimeRequested(int milliseconds);
+    void publisherRedisCutRequested(int seconds);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
