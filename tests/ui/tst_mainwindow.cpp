@@ -13,8 +13,8 @@
 #include "services.h"
 
 #include <QAction>
+#include <QCheckBox>
 #include <QDoubleSpinBox>
-#include <QGroupBox>
 #include <QLabel>
 #include <QMenu>
 #include <QProcess>
@@ -116,7 +116,7 @@ private slots:
         if (QTest::currentTestFailed())
             return;
         // when 300 events are fired with each defect staged from the Fire panel
-        auto *stage = window.firePanel()->findChild<QGroupBox *>(QStringLiteral("stageDefects"));
+        auto *stage = window.firePanel()->findChild<QCheckBox *>(QStringLiteral("stageDefects"));
         QVERIFY(stage);
         stage->setChecked(true);
         const std::pair<const char *, int> staged[] = {
@@ -223,24 +223,29 @@ private slots:
         startInSandbox(window, services);
         if (QTest::currentTestFailed())
             return;
-        // traffic, then a Redis outage during a second burst: a gap flagged
+        // traffic, then a burst with defects staged from the Fire panel: gaps flagged
         auto *sources = window.firePanel()->findChild<QSpinBox *>(QStringLiteral("sources"));
         if (sources)
             sources->setValue(8);
         fire(window, 400);
         QTRY_COMPARE_WITH_TIMEOUT(gapCount(window, "matched"), 400, 20'000);
-        auto *redisDown = window.findChild<QAction *>(QStringLiteral("faultRedisDown"));
-        redisDown->trigger();
-        QTRY_COMPARE_WITH_TIMEOUT(window.redisLight()->state(), ui::HealthLight::State::Down,
-                                  10'000);
-        fire(window, 40);
-        QTRY_VERIFY_WITH_TIMEOUT(gapCount(window, "unobserved") + gapCount(window, "missing") >= 40,
-                                 20'000);
-        redisDown->trigger();
-        QTRY_COMPARE_WITH_TIMEOUT(window.redisLight()->state(), ui::HealthLight::State::Up, 15'000);
+        auto *stage = window.firePanel()->findChild<QCheckBox *>(QStringLiteral("stageDefects"));
+        QVERIFY(stage);
+        stage->setChecked(true);
+        for (const auto &[kind, n] : {std::pair<const char *, int>{"missing", 5},
+                                      {"duplicate", 3},
+                                      {"wrong_channel", 2},
+                                      {"orphan", 2}}) {
+            auto *spin = window.firePanel()->findChild<QSpinBox *>(QStringLiteral("inject_") +
+                                                                   QLatin1String(kind));
+            QVERIFY(spin);
+            spin->setValue(n);
+        }
         fire(window, 200);
-        QTest::qWait(3000);
+        QTRY_COMPARE_WITH_TIMEOUT(gapCount(window, "missing"), 5, 20'000);
+        QTest::qWait(1000);
         snapshot(&window, QStringLiteral("main-window.png"));
+        stage->setChecked(false);
         // the Kafka browser on a page, a record selected
         for (qint32 partition = 0; partition < 6; ++partition) {
             window.browserPanel()->showRecord("events", partition, 3);

@@ -4,12 +4,12 @@
 #include "generate/eventtemplate.h"
 #include "publish/failuretally.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFontDatabase>
 #include <QFormLayout>
 #include <QGridLayout>
-#include <QGroupBox>
 #include <QHBoxLayout>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -180,30 +180,24 @@ void FirePanel::buildUi()
 
     // Defects staged on purpose: the checker keeps watching, so what it finds is
     // really there. Folded away until asked for: the dock is narrow.
-    m_defectBox = new QGroupBox(tr("Stage defects"), this);
+    m_defectBox = new QCheckBox(tr("Stage defects"), this);
     m_defectBox->setObjectName(QStringLiteral("stageDefects"));
-    m_defectBox->setCheckable(true);
     m_defectBox->setChecked(false);
     m_defectBox->setToolTip(tr("Exact numbers of each defect at random events of the run, on "
                                "the notification path only: the gap panel then counts exactly "
                                "these"));
-    auto *defectContent = new QWidget(m_defectBox);
-    auto *defectGrid = new QGridLayout(defectContent);
-    defectGrid->setContentsMargins(0, 0, 0, 0);
-    int defectIndex = 0;
+    // One row per defect: the dock is narrow (a laptop gives it ~300 px).
+    m_defectContent = new QWidget(this);
+    auto *defectForm = new QFormLayout(m_defectContent);
+    defectForm->setContentsMargins(0, 0, 0, 0);
     for (const publish::Defect defect : publish::kAllDefects) {
-        auto *spin = new QSpinBox(defectContent);
+        auto *spin = new QSpinBox(m_defectContent);
         spin->setObjectName(QStringLiteral("inject_") + QLatin1String(publish::defectName(defect)));
         spin->setRange(0, 1'000'000);
         m_defectCounts.insert(defect, spin);
-        const int row = defectIndex / 2;
-        const int column = (defectIndex % 2) * 2;
-        defectGrid->addWidget(new QLabel(QLatin1String(publish::defectName(defect)), defectContent),
-                              row, column);
-        defectGrid->addWidget(spin, row, column + 1);
-        ++defectIndex;
+        defectForm->addRow(QLatin1String(publish::defectName(defect)), spin);
     }
-    m_injectDelay = new QSpinBox(defectContent);
+    m_injectDelay = new QSpinBox(m_defectContent);
     m_injectDelay->setObjectName(QStringLiteral("injectDelayMs"));
     m_injectDelay->setRange(0, 600'000);
     m_injectDelay->setValue(1500);
@@ -211,13 +205,9 @@ void FirePanel::buildUi()
     m_injectDelay->setToolTip(tr("How long a late notification is held back: the default is "
                                  "after the checker's late threshold (1 s) and within its grace "
                                  "window (2 s)"));
-    const int delayRow = (defectIndex + 1) / 2;
-    defectGrid->addWidget(new QLabel(tr("late by"), defectContent), delayRow, 0);
-    defectGrid->addWidget(m_injectDelay, delayRow, 1);
-    auto *defectLayout = new QVBoxLayout(m_defectBox);
-    defectLayout->addWidget(defectContent);
-    defectContent->setVisible(false);
-    connect(m_defectBox, &QGroupBox::toggled, defectContent, &QWidget::setVisible);
+    defectForm->addRow(tr("late by"), m_injectDelay);
+    m_defectContent->setVisible(false);
+    connect(m_defectBox, &QCheckBox::toggled, m_defectContent, &QWidget::setVisible);
 
     m_fire = new QPushButton(tr("Fire"), this);
     m_fire->setObjectName(QStringLiteral("fire"));
@@ -265,6 +255,7 @@ void FirePanel::buildUi()
     layout->addWidget(m_status);
     layout->addLayout(form);
     layout->addWidget(m_defectBox);
+    layout->addWidget(m_defectContent);
     layout->addLayout(buttons);
     layout->addWidget(m_progress);
     layout->addLayout(counters);

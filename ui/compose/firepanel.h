@@ -13,7 +13,7 @@
 
 class QComboBox;
 class QDoubleSpinBox;
-class QGroupBox;
+class QCheckBox;
 class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
@@ -109,7 +109,8 @@ private:
     QSpinBox *m_count = nullptr;
     QDoubleSpinBox *m_rate = nullptr;
     QSpinBox *m_burst = nullptr;
-    QGroupBox *m_defectBox = nullptr;
+    QCheckBox *m_defectBox = nullptr;
+    QWidget *m_defectContent = nullptr; // shown while m_defectBox is checked
     QHash<publish::Defect, QSpinBox *> m_defectCounts;
     QSpinBox *m_injectDelay = nullptr;
     QComboBox *m_ordering = nullptr;
