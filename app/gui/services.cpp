@@ -244,6 +244,13 @@ void Services::startWatchers()
                 m_window->browserPanel()->showRecord(m_settings.topic, partition, offset);
             });
     connect(gaps, &ui::GapPanel::selectNotification, live, &ui::LivePanel::selectNotification);
+    ui::FirePanel *fire = m_window->firePanel();
+    connect(fire, &ui::FirePanel::showRecordRequested, m_window->browserPanel(),
+            [this](qint32 partition, qint64 offset) {
+                m_window->browserPanel()->showRecord(m_settings.topic, partition, offset);
+            });
+    connect(fire, &ui::FirePanel::showNotificationRequested, live,
+            &ui::LivePanel::selectNotification);
     connect(gaps, &ui::GapPanel::replayMissingRequested, this, &Services::replayMissing);
     // A merged view of reports: its missing events replay and its records open as the
     // live panel's do.
@@ -306,6 +313,7 @@ void Services::fire(const ui::FireRequest &request)
                 panel->setError(why);
                 finishFire();
             });
+    connect(m_run, &publish::PublishRun::lastAcked, panel, &ui::FirePanel::setLastAcked);
     connect(m_run, &publish::PublishRun::progress, panel,
             [panel, requested](const publish::PublisherStats &stats, qint64 generated) {
                 panel->setProgress(stats, generated, requested);

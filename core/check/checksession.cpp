@@ -258,10 +258,8 @@ void CheckSession::onMessages(const QList<redis::PubSubMessage> &messages)
             partition = partitionOfChannel(message.channel);
             const qint64 deliveredMs =
                 message.deliveredMs >= 0 ? message.deliveredMs : message.receivedMs;
-            if (partition < 0 || deliveredMs > m_keepNotificationsUntil[size_t(partition)]) {
-                ++m_notificationsOfOthers;
-                continue;
-            }
+            if (partition < 0 || deliveredMs > m_keepNotificationsUntil[size_t(partition)])
+                continue; // another member's
         }
         m_detector->addRedis(gap::RedisObservation{message.channel, message.pattern,
                                                    message.payload, message.receivedMs,

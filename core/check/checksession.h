@@ -213,7 +213,6 @@ private:
         qint64 next = -1;
     };
     QHash<qint32, Uncommitted> m_uncommitted;
-    qint64 m_notificationsOfOthers = 0;
 };
 
 } // namespace dualscope::check

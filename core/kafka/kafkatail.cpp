@@ -121,8 +121,7 @@ KafkaTail::~KafkaTail()
 QList<TailPosition> KafkaTail::positions() const
 {
     QMutexLocker lock(&m_positionsMutex);
-    QList<TailPosition> positions;
-    positions = m_retired;
+    QList<TailPosition> positions = m_retired; // group mode: partitions read, since revoked
     for (const PartitionState &state : m_partitions)
         positions.append({state.partition, state.firstOffset, state.lastOffset});
     return positions;

@@ -355,8 +355,7 @@ DualPublisher::InFlight *DualPublisher::prepare(const event::Event &event, quint
         ++item->extraCount;
     }
     item->outcome.ticket = ticket;
-    if (m_config.reportOutcomes)
-        item->outcome.eventId = event.id;
+    item->outcome.eventId = event.id; // shared with the event: no copy
     ++m_stats.requested;
     link(item);
     return item;
@@ -460,7 +459,9 @@ void DualPublisher::handleDelivery(const rd_kafka_message_s *message)
     auto *item = static_cast<InFlight *>(message->_private);
     if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
         // Acknowledgements only: the latency count equals the acked count.
-        m_kafkaLatency.record((nowNs() - item->producedAtNs) / 1000);
+        const qint64 ackUs = (nowNs() - item->producedAtNs) / 1000;
+        m_kafkaLatency.record(ackUs);
+        item->outcome.kafkaAckUs = ackUs;
         kafkaDone(item, KafkaStatus::Persisted, message->partition, message->offset, {}, {}, {});
         return;
     }
@@ -511,6 +512,7 @@ void DualPublisher::kafkaDone(InFlight *item, KafkaStatus status, qint32 partiti
     switch (status) {
     case KafkaStatus::Persisted:
         ++m_stats.kafkaAcked;
+        m_lastAcked = item->outcome;
         break;
     case KafkaStatus::PossiblyPersisted:
         ++m_stats.kafkaPossiblyPersisted;

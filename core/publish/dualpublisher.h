@@ -92,6 +92,9 @@ public:
     void shutdown(int timeoutMs);
 
     PublisherStats stats() const;
+    // The newest event Kafka acknowledged (its id, partition, offset, ack latency);
+    // ticket 0 and offset -1 before any.
+    const PublishOutcome &lastAcked() const { return m_lastAcked; }
     // The defects staged so far: kind and event id (the orphan's own id; empty for a
     // stray message).
     QList<std::pair<Defect, QByteArray>> injectedDefects() const { return m_injected; }
@@ -168,6 +171,7 @@ private:
     QList<PublishOutcome> m_outcomes; // batched until the next tick
 
     PublisherStats m_stats;
+    PublishOutcome m_lastAcked;
     QList<std::pair<Defect, QByteArray>> m_injected;
     std::deque<std::pair<qint64, InFlight *>> m_delayed; // staged late ones, by due time
     FailureTally m_failures;

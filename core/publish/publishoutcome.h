@@ -35,6 +35,7 @@ struct PublishOutcome
     KafkaStatus kafkaStatus = KafkaStatus::NotPersisted;
     qint32 partition = -1;
     qint64 offset = -1;
+    qint64 kafkaAckUs = -1; // from the produce call to the acknowledgement, when acked
     QString kafkaError;     // empty when kafkaOk
     QString kafkaErrorCode; // librdkafka's error name ("_MSG_TIMED_OUT") or ours
     RedisOutcome redis = RedisOutcome::NotAttempted;

@@ -33,8 +33,7 @@ void PublishRun::start()
     connect(m_stepTimer, &QTimer::timeout, this, &PublishRun::step);
     m_progressTimer = new QTimer(this);
     m_progressTimer->setInterval(kProgressIntervalMs);
-    connect(m_progressTimer, &QTimer::timeout, this,
-            [this] { emit progress(m_publisher->stats(), m_generated); });
+    connect(m_progressTimer, &QTimer::timeout, this, &PublishRun::reportProgress);
     m_progressTimer->start();
     m_stepTimer->start(0);
 }
@@ -88,8 +87,15 @@ void PublishRun::waitForOutcomes()
         return;
     m_finished = true;
     m_progressTimer->stop();
-    emit progress(m_publisher->stats(), m_generated);
+    reportProgress();
     emit finished(summary());
+}
+
+void PublishRun::reportProgress()
+{
+    emit progress(m_publisher->stats(), m_generated);
+    if (m_publisher->lastAcked().offset >= 0)
+        emit lastAcked(m_publisher->lastAcked());
 }
 
 RunSummary PublishRun::summary() const

@@ -60,6 +60,8 @@ public:
 signals:
     // About every 200 ms while running.
     void progress(const dualscope::publish::PublisherStats &stats, qint64 generated);
+    // With each progress(): the newest event Kafka acknowledged, once there is one.
+    void lastAcked(const dualscope::publish::PublishOutcome &outcome);
     void finished(const dualscope::publish::RunSummary &summary);
 
 private:
@@ -67,6 +69,7 @@ private:
     void scheduleNext();
     void waitForOutcomes();
     RunSummary summary() const;
+    void reportProgress();
 
     DualPublisher *m_publisher;
     generate::EventTemplate m_template;

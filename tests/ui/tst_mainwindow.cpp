@@ -19,9 +19,12 @@
 #include <QMenu>
 #include <QProcess>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QSortFilterProxyModel>
 #include <QSpinBox>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -142,6 +145,46 @@ private slots:
         QVERIFY(message);
         QVERIFY2(message->text().contains(QLatin1String("Staged: missing 4")),
                  qPrintable(message->text()));
+    }
+
+    void theLastFiredEventIsFollowedIntoBothStreams()
+    {
+        // given the window in the sandbox, and 20 events fired
+        ui::MainWindow window;
+        app::Services services(&window);
+        startInSandbox(window, services);
+        if (QTest::currentTestFailed())
+            return;
+        fire(window, 20);
+        // then the Fire panel names the last acknowledged event, its partition and offset
+        auto *last = window.firePanel()->findChild<QLabel *>(QStringLiteral("lastEvent"));
+        QVERIFY(last);
+        static const QRegularExpression shown(QStringLiteral(
+            "Last acknowledged: (\\S+) — partition (\\d+), offset (\\d+), acked in"));
+        QTRY_VERIFY2_WITH_TIMEOUT(shown.match(last->text()).hasMatch(), qPrintable(last->text()),
+                                  15'000);
+        QTRY_COMPARE_WITH_TIMEOUT(gapCount(window, "matched"), 20, 15'000);
+        const QRegularExpressionMatch match = shown.match(last->text());
+        const QByteArray id = match.captured(1).toUtf8();
+        const qint64 offset = match.captured(3).toLongLong();
+        // when "Show in Kafka" is clicked, then the browser shows that record first
+        auto *showRecord =
+            window.firePanel()->findChild<QPushButton *>(QStringLiteral("showLastRecord"));
+        QVERIFY(showRecord && showRecord->isEnabled());
+        QTest::mouseClick(showRecord, Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(window.browserPanel()->model()->rowCount() > 0 &&
+                                     window.browserPanel()->model()->record(0).offset == offset,
+                                 10'000);
+        QVERIFY(window.browserPanel()->model()->record(0).value.contains(id));
+        // and when "Show notification" is clicked, the live table selects its notification
+        auto *showNotification =
+            window.firePanel()->findChild<QPushButton *>(QStringLiteral("showLastNotification"));
+        QVERIFY(showNotification);
+        QTest::mouseClick(showNotification, Qt::LeftButton);
+        const QModelIndex current = window.livePanel()->messageView()->currentIndex();
+        QVERIFY(current.isValid());
+        const QModelIndex source = window.livePanel()->filterModel()->mapToSource(current);
+        QCOMPARE(window.livePanel()->messageModel()->idAt(source.row()), id);
     }
 
     void cuttingOnlyThePublishersLinkMakesRealMissing()

@@ -249,6 +249,25 @@ void FirePanel::buildUi()
     m_runMessage->setWordWrap(true);
     m_runMessage->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
+    // The newest acknowledged event, to follow one through both streams.
+    m_lastEvent = new QLabel(tr("Fire events to follow the last one into Kafka and Redis."), this);
+    m_lastEvent->setObjectName(QStringLiteral("lastEvent"));
+    m_lastEvent->setWordWrap(true);
+    m_lastEvent->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_showRecord = new QPushButton(tr("Show in Kafka"), this);
+    m_showRecord->setObjectName(QStringLiteral("showLastRecord"));
+    m_showRecord->setEnabled(false);
+    m_showNotification = new QPushButton(tr("Show notification"), this);
+    m_showNotification->setObjectName(QStringLiteral("showLastNotification"));
+    m_showNotification->setEnabled(false);
+    auto *followRow = new QHBoxLayout;
+    followRow->addWidget(m_showRecord);
+    followRow->addWidget(m_showNotification);
+    connect(m_showRecord, &QPushButton::clicked, this,
+            [this] { emit showRecordRequested(m_lastAcked.partition, m_lastAcked.offset); });
+    connect(m_showNotification, &QPushButton::clicked, this,
+            [this] { emit showNotificationRequested(m_lastAcked.eventId); });
+
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(templateRow);
     layout->addWidget(m_editor, 1);
@@ -260,6 +279,8 @@ void FirePanel::buildUi()
     layout->addWidget(m_progress);
     layout->addLayout(counters);
     layout->addWidget(m_runMessage);
+    layout->addWidget(m_lastEvent);
+    layout->addLayout(followRow);
 
     m_validateTimer = new QTimer(this);
     m_validateTimer->setSingleShot(true);
@@ -471,6 +492,20 @@ void FirePanel::setProgress(const publish::PublisherStats &stats, qint64 generat
         m_lastDone = done;
         m_lastRateMs = nowMs;
     }
+}
+
+void FirePanel::setLastAcked(const publish::PublishOutcome &outcome)
+{
+    if (!outcome.kafkaOk || outcome.offset < 0)
+        return;
+    m_lastAcked = outcome;
+    m_lastEvent->setText(tr("Last acknowledged: %1 — partition %2, offset %3, acked in %4 ms")
+                             .arg(QString::fromUtf8(outcome.eventId))
+                             .arg(outcome.partition)
+                             .arg(outcome.offset)
+                             .arg(QLocale().toString(outcome.kafkaAckUs / 1000.0, 'f', 1)));
+    m_showRecord->setEnabled(true);
+    m_showNotification->setEnabled(true);
 }
 
 void FirePanel::setFinished(const publish::RunSummary &summary)

@@ -75,11 +75,17 @@ public slots:
     void setFinished(const dualscope::publish::RunSummary &summary);
     // A run that could not start or broke off; shown in the run's message line.
     void setError(const QString &message);
+    // The newest acknowledged event of the run: its id, partition, offset and ack
+    // latency are shown, with a way to follow it into each stream.
+    void setLastAcked(const dualscope::publish::PublishOutcome &outcome);
 
 signals:
     // Only with a template that compiles, overrides included.
     void fireRequested(const dualscope::ui::FireRequest &request);
     void stopRequested();
+    // Follow the last acknowledged event: its Kafka record, its notification.
+    void showRecordRequested(qint32 partition, qint64 offset);
+    void showNotificationRequested(const QByteArray &id);
 
 private:
     void buildUi();
@@ -125,6 +131,10 @@ private:
     QLabel *m_redisFailed = nullptr;
     QLabel *m_eventsPerSecond = nullptr;
     QLabel *m_runMessage = nullptr;
+    QLabel *m_lastEvent = nullptr;
+    QPushButton *m_showRecord = nullptr;
+    QPushButton *m_showNotification = nullptr;
+    publish::PublishOutcome m_lastAcked;
     QTimer *m_validateTimer = nullptr;
 
     bool m_valid = false;
