@@ -2,6 +2,7 @@
 #include "compose/firepanel.h"
 #include "generate/eventtemplate.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QJsonDocument>
@@ -58,6 +59,34 @@ private slots:
     }
 
     void cleanupTestCase() { QSettings().clear(); }
+    // Each test starts from the default run shape.
+    void init() { QSettings().remove(QStringLiteral("fire/run")); }
+
+    void theRunShapeIsRestoredAtTheNextStart()
+    {
+        // given a panel whose run shape was changed, then fired
+        {
+            ui::FirePanel panel;
+            child<QSpinBox>(panel, "count")->setValue(2500);
+            child<QDoubleSpinBox>(panel, "rate")->setValue(750);
+            child<QSpinBox>(panel, "sources")->setValue(12);
+            child<QComboBox>(panel, "ordering")->setCurrentIndex(1);
+            child<QCheckBox>(panel, "stageDefects")->setChecked(true);
+            child<QSpinBox>(panel, "inject_missing")->setValue(3);
+            QSignalSpy fired(&panel, &ui::FirePanel::fireRequested);
+            QTest::mouseClick(child<QPushButton>(panel, "fire"), Qt::LeftButton);
+            QCOMPARE(fired.size(), 1);
+        }
+        // when the panel is made again (the next start)
+        ui::FirePanel again;
+        // then it has the same run shape, and no staged defect
+        QCOMPARE(child<QSpinBox>(again, "count")->value(), 2500);
+        QCOMPARE(child<QDoubleSpinBox>(again, "rate")->value(), 750.0);
+        QCOMPARE(child<QSpinBox>(again, "sources")->value(), 12);
+        QCOMPARE(child<QComboBox>(again, "ordering")->currentIndex(), 1);
+        QVERIFY(!child<QCheckBox>(again, "stageDefects")->isChecked());
+        QCOMPARE(child<QSpinBox>(again, "inject_missing")->value(), 0);
+    }
 
     void defaultTemplateIsValidAndFireIsEnabled()
     {

@@ -66,6 +66,9 @@ private:
     }
 
 private slots:
+    // Each test fires with the default run shape (the panel remembers the last one).
+    void init() { QSettings().remove(QStringLiteral("fire/run")); }
+
     void initTestCase()
     {
         // Settings of this test stay in a temporary folder.

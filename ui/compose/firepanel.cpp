@@ -33,6 +33,9 @@ namespace dualscope::ui {
 namespace {
 
 const QLatin1String kTemplatesGroup("templates");
+// The last run's shape (count, rate, burst, sources, ordering), restored at the next
+// start. Staged defects are not: a new session never stages one by surprise.
+const QLatin1String kRunGroup("fire/run");
 
 // Progress bar resolution: a run's count does not fit an int, a permille does.
 constexpr int kProgressSteps = 1000;
@@ -69,6 +72,7 @@ FirePanel::FirePanel(QWidget *parent) : QWidget(parent)
 {
     qRegisterMetaType<FireRequest>();
     buildUi();
+    restoreRunShape();
     setTemplateText(generate::EventTemplate::defaultTemplateText());
     // The default template is known to be valid; say so without waiting.
     validate();
@@ -429,6 +433,7 @@ void FirePanel::fire()
         request.injectDelayMs = m_injectDelay->value();
     }
     setRunMessage(QString(), false);
+    saveRunShape();
     emit fireRequested(request);
 }
 
@@ -562,6 +567,31 @@ void FirePanel::setRunMessage(const QString &text, bool error)
 {
     m_runMessage->setStyleSheet(error ? QStringLiteral("color: #b3261e;") : QString());
     m_runMessage->setText(text);
+}
+
+void FirePanel::saveRunShape() const
+{
+    QSettings settings;
+    settings.beginGroup(kRunGroup);
+    settings.setValue(QStringLiteral("count"), m_count->value());
+    settings.setValue(QStringLiteral("rate"), m_rate->value());
+    settings.setValue(QStringLiteral("burst"), m_burst->value());
+    settings.setValue(QStringLiteral("sources"), m_sources->value());
+    settings.setValue(QStringLiteral("ordering"), m_ordering->currentData());
+}
+
+void FirePanel::restoreRunShape()
+{
+    QSettings settings;
+    settings.beginGroup(kRunGroup);
+    // Out-of-range values are clamped by the boxes themselves.
+    m_count->setValue(settings.value(QStringLiteral("count"), m_count->value()).toInt());
+    m_rate->setValue(settings.value(QStringLiteral("rate"), m_rate->value()).toDouble());
+    m_burst->setValue(settings.value(QStringLiteral("burst"), m_burst->value()).toInt());
+    m_sources->setValue(settings.value(QStringLiteral("sources"), m_sources->value()).toInt());
+    const int ordering = m_ordering->findData(settings.value(QStringLiteral("ordering")));
+    if (ordering >= 0)
+        m_ordering->setCurrentIndex(ordering);
 }
 
 QStringList FirePanel::savedTemplateNames() const

@@ -101,6 +101,8 @@ private:
     void reloadSavedNames(const QString &select);
     void setCounters(const publish::PublisherStats &stats);
     void setRunMessage(const QString &text, bool error);
+    void saveRunShape() const;
+    void restoreRunShape();
 
     QPlainTextEdit *m_editor = nullptr;
     QLabel *m_status = nullptr;

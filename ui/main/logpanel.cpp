@@ -8,6 +8,8 @@
 #include <QMutex>
 #include <QPlainTextEdit>
 #include <QPointer>
+#include <QTextBlock>
+#include <QTextCursor>
 #include <QVBoxLayout>
 
 namespace dualscope::ui {
@@ -78,15 +80,34 @@ void LogPanel::appendLine(int level, const QString &category, const QString &tex
     if (severity(level) < m_minimumLevel->currentIndex())
         return;
     static const char *names[] = {"debug", "info", "warning", "error"};
-    m_view->appendPlainText(
-        QStringLiteral("%1 %2 %3: %4")
-            .arg(QDateTime::currentDateTime().toString(QStringLiteral("HH:mm:ss.zzz")),
-                 QLatin1String(names[severity(level)]), category, text));
+    const QString now = QDateTime::currentDateTime().toString(QStringLiteral("HH:mm:ss.zzz"));
+    if (level == m_lastLevel && category == m_lastCategory && text == m_lastText &&
+        !m_view->document()->isEmpty()) {
+        // The same warning every few seconds would push everything else out.
+        ++m_repeats;
+        QTextCursor cursor(m_view->document()->lastBlock());
+        cursor.movePosition(QTextCursor::StartOfBlock);
+        cursor.movePosition(QTextCursor::EndOfBlock, QTextCursor::KeepAnchor);
+        cursor.insertText(tr("%1 (×%2, last at %3)").arg(m_lastFirstLine).arg(m_repeats).arg(now));
+        return;
+    }
+    m_lastLevel = level;
+    m_lastCategory = category;
+    m_lastText = text;
+    m_repeats = 1;
+    m_lastFirstLine = QStringLiteral("%1 %2 %3: %4")
+                          .arg(now, QLatin1String(names[severity(level)]), category, text);
+    m_view->appendPlainText(m_lastFirstLine);
 }
 
 int LogPanel::lineCount() const
 {
     return m_view->document()->blockCount();
+}
+
+QString LogPanel::lastLine() const
+{
+    return m_view->document()->lastBlock().text();
 }
 
 void LogPanel::installMessageHandler(LogPanel *panel)
