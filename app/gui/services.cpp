@@ -2,12 +2,13 @@
 #include "services.h"
 
 #include "browser/browserpanel.h"
-#include "browser/browserworker.h"
+#include "browser/recordpagemodel.h"
 #include "check/checksession.h"
 #include "compose/firepanel.h"
 #include "gaps/gappanel.h"
 #include "gaps/reportviewer.h"
 #include "generate/eventtemplate.h"
+#include "kafka/browserworker.h"
 #include "live/livepanel.h"
 #include "main/healthlight.h"
 #include "main/mainwindow.h"
@@ -23,12 +24,49 @@
 #include <QDateTime>
 #include <QProcess>
 #include <QRandomGenerator>
+#include <QSettings>
 #include <QThread>
 #include <librdkafka/rdkafka.h>
 
 namespace dualscope::app {
 
 namespace {
+
+using Subscription = std::pair<QByteArray, bool>; // name, isPattern
+
+// The live view's subscriptions are remembered per connection ("p:" a pattern,
+// "c:" a channel); the checker's patterns are the connection's own.
+QString subscriptionsKey(const QString &connection)
+{
+    return QStringLiteral("live/subscriptions/") +
+           QString::fromLatin1(connection.toUtf8().toPercentEncoding());
+}
+
+std::optional<QList<Subscription>> rememberedSubscriptions(const QString &connection)
+{
+    const QSettings settings;
+    const QString key = subscriptionsKey(connection);
+    if (!settings.contains(key))
+        return std::nullopt;
+    QList<Subscription> subscriptions;
+    for (const QString &entry : settings.value(key).toStringList()) {
+        const QByteArray name = entry.mid(2).toUtf8();
+        QString error;
+        if (entry.startsWith(QLatin1String("p:")) && redis::validatePattern(name, &error))
+            subscriptions.append({name, true});
+        else if (entry.startsWith(QLatin1String("c:")) && !name.isEmpty())
+            subscriptions.append({name, false});
+    }
+    return subscriptions;
+}
+
+void rememberSubscriptions(const QString &connection, const QList<Subscription> &subscriptions)
+{
+    QStringList entries;
+    for (const auto &[name, isPattern] : subscriptions)
+        entries << QLatin1String(isPattern ? "p:" : "c:") + QString::fromUtf8(name);
+    QSettings().setValue(subscriptionsKey(connection), entries);
+}
 
 // Time given to the publisher to deliver what it holds when the user stops or
 // the window closes.
@@ -183,10 +221,20 @@ void Services::startWatchers()
             [monitor = m_monitor](const QByteArray &name, bool isPattern) {
                 monitor->unsubscribe(name, isPattern);
             });
-    live->setSubscriptions(m_settings.patterns);
-    QMetaObject::invokeMethod(m_monitor, [monitor = m_monitor, patterns = m_settings.patterns] {
-        for (const QByteArray &pattern : patterns)
-            monitor->subscribe(pattern, true);
+    const auto remember = [this, live] {
+        rememberSubscriptions(m_settings.name, live->subscriptions());
+    };
+    connect(live, &ui::LivePanel::subscribeRequested, this, remember);
+    connect(live, &ui::LivePanel::unsubscribeRequested, this, remember);
+    // What the user watched last time on this connection; at first the checker's patterns.
+    QList<Subscription> subscriptions;
+    for (const QByteArray &pattern : m_settings.patterns)
+        subscriptions.append({pattern, true});
+    subscriptions = rememberedSubscriptions(m_settings.name).value_or(subscriptions);
+    live->setSubscriptions(subscriptions);
+    QMetaObject::invokeMethod(m_monitor, [monitor = m_monitor, subscriptions] {
+        for (const auto &[name, isPattern] : subscriptions)
+            monitor->subscribe(name, isPattern);
         monitor->start();
     });
 
@@ -205,15 +253,14 @@ void Services::startWatchers()
     connect(m_check, &check::CheckSession::gapsFound, live, &ui::LivePanel::applyGaps);
     connect(m_check, &check::CheckSession::latencySnapshot, gaps, &ui::GapPanel::setLatency);
     connect(m_check, &check::CheckSession::windowSnapshot, gaps, &ui::GapPanel::setReportWindow);
-    connect(
-        m_check, &check::CheckSession::progress, gaps, [this, gaps](const gap::GapCounts &counts) {
-            gaps->setCounts(counts);
-            m_window->kafkaLight()->setState(
-                ui::HealthLight::State::Up, tr("tailing %1 at %2")
-                                                .arg(QString::fromUtf8(m_settings.topic),
-                                                     QString::fromUtf8(m_settings.kafkaBootstrap)));
-        });
+    connect(m_check, &check::CheckSession::progress, gaps,
+            [this, gaps](const gap::GapCounts &counts) {
+                gaps->setCounts(counts);
+                m_kafkaTailing = true;
+                showKafkaHealth();
+            });
     connect(m_check, &check::CheckSession::failed, m_window, [this](const QString &why) {
+        m_kafkaTailing = false;
         m_window->kafkaLight()->setState(ui::HealthLight::State::Down, why);
         qWarning("%s", qPrintable(why));
     });
@@ -234,16 +281,23 @@ void Services::startWatchers()
 
     // Kafka browser.
     m_browserThread = startThread(this, "kafka-browser");
-    m_browser = new ui::BrowserWorker(m_settings.kafkaBootstrap, m_settings.kafkaProperties);
+    m_browser = new kafka::BrowserWorker(m_settings.kafkaBootstrap, m_settings.kafkaProperties);
     m_browser->moveToThread(m_browserThread);
     connect(m_browserThread, &QThread::finished, m_browser, &QObject::deleteLater);
     m_window->browserPanel()->setWorker(m_browser);
+    // A partition the browser cannot read (a broker down) makes the light amber.
+    connect(m_window->browserPanel(), &ui::BrowserPanel::clusterProblemChanged, this,
+            &Services::showKafkaHealth);
     m_window->browserPanel()->refresh();
     connect(gaps, &ui::GapPanel::openKafkaRecord, m_window->browserPanel(),
             [this](qint32 partition, qint64 offset) {
                 m_window->browserPanel()->showRecord(m_settings.topic, partition, offset);
             });
     connect(gaps, &ui::GapPanel::selectNotification, live, &ui::LivePanel::selectNotification);
+    // The Kafka page's id column reads the id where the checker reads it.
+    m_window->browserPanel()->model()->setIdPointer(gap::FieldMapping{}.kafkaId);
+    connect(m_window->browserPanel(), &ui::BrowserPanel::showNotificationRequested, live,
+            &ui::LivePanel::selectNotification);
     ui::FirePanel *fire = m_window->firePanel();
     connect(fire, &ui::FirePanel::showRecordRequested, m_window->browserPanel(),
             [this](qint32 partition, qint64 offset) {
@@ -405,6 +459,21 @@ void Services::cutPublisherRedisLink(int seconds)
     });
 }
 
+void Services::showKafkaHealth()
+{
+    const QString problem = m_window->browserPanel()->clusterProblem();
+    if (!problem.isEmpty()) {
+        m_window->kafkaLight()->setState(ui::HealthLight::State::Degraded, problem);
+        return;
+    }
+    if (!m_kafkaTailing)
+        return; // unknown until the tail runs, or down with the check's reason
+    m_window->kafkaLight()->setState(ui::HealthLight::State::Up,
+                                     tr("tailing %1 at %2")
+                                         .arg(QString::fromUtf8(m_settings.topic),
+                                              QString::fromUtf8(m_settings.kafkaBootstrap)));
+}
+
 void Services::setRedisDown(bool down)
 {
     if (!m_sandbox)
@@ -422,12 +491,17 @@ void Services::setBrokerDown(int brokerId, bool down)
 {
     if (!m_sandbox)
         return;
-    QMetaObject::invokeMethod(m_sandbox, [sandbox = m_sandbox, brokerId, down] {
+    QPointer<ui::BrowserPanel> browser = m_window->browserPanel();
+    QMetaObject::invokeMethod(m_sandbox, [sandbox = m_sandbox, brokerId, down, browser] {
         QString error;
         if (!sandbox->kafka().setBrokerDown(brokerId, down, &error))
             qWarning("broker fault: %s", qPrintable(error));
         else
             qInfo("sandbox fault: broker %d %s", brokerId, down ? "down" : "up");
+        // The cluster changed: the partition table says so now, not at the next tick.
+        if (browser)
+            QMetaObject::invokeMethod(browser, &ui::BrowserPanel::refreshCurrentTopic,
+                                      Qt::QueuedConnection);
     });
 }
 

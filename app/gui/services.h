@@ -21,6 +21,9 @@ class DualPublisher;
 class NotificationReplay;
 class PublishRun;
 } // namespace dualscope::publish
+namespace dualscope::kafka {
+class BrowserWorker;
+}
 namespace dualscope::redis {
 class RedisMonitor;
 }
@@ -29,7 +32,6 @@ class LinkProxy;
 class Sandbox;
 } // namespace dualscope::sandbox
 namespace dualscope::ui {
-class BrowserWorker;
 class MainWindow;
 struct FireRequest;
 } // namespace dualscope::ui
@@ -94,6 +96,9 @@ private:
     void finishFire();
     void replayMissing(const QList<gap::Gap> &missing);
     void wireFaults();
+    // The Kafka light from what is known: the checker's tail runs (up), the
+    // browser cannot read some partitions (degraded), the check failed (down).
+    void showKafkaHealth();
     QString redisServerVersion() const;
     // The settings' Redis URL parsed, with its TLS files; nullopt and *error if not.
     std::optional<redis::RedisUrl> redisTarget(QString *error) const;
@@ -111,12 +116,14 @@ private:
     QThread *m_checkThread = nullptr;
     check::CheckSession *m_check = nullptr;
     QThread *m_browserThread = nullptr;
-    ui::BrowserWorker *m_browser = nullptr;
+    kafka::BrowserWorker *m_browser = nullptr;
     QThread *m_publisherThread = nullptr;
     QPointer<publish::DualPublisher> m_publisher;
     QPointer<publish::PublishRun> m_run;
     QThread *m_replayThread = nullptr;
     QPointer<publish::NotificationReplay> m_replay;
+    // The checker's tail has reported progress since it last failed.
+    bool m_kafkaTailing = false;
     qint64 m_lastKafkaRecords = 0;
     qint64 m_lastRedisNotifications = 0;
     qint64 m_lastRateSampleMs = 0;

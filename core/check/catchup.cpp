@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "check/catchup.h"
 
+#include "event/fieldreader.h"
 #include "kafka/kafkabrowser.h"
 #include "kafka/kafkarecord.h"
 #include "kafka/kafkatail.h"
@@ -12,8 +13,6 @@
 #include <algorithm>
 #include <limits>
 #include <optional>
-#include <rapidjson/document.h>
-#include <rapidjson/pointer.h>
 #include <tuple>
 
 namespace dualscope::check {
@@ -22,74 +21,28 @@ Q_LOGGING_CATEGORY(lcCatchUp, "dualscope.catchup", QtInfoMsg)
 
 namespace {
 
-// Reads the id, type and source id of one JSON document through the mapping's
-// pointers. The id must be a non-empty string (as the gap detector wants it); type
-// and source id are taken when they are strings or integers, left empty otherwise.
-class FieldReader
+using event::FieldReader;
+
+// The catch-up feed's items through the shared reader.
+bool readItem(const FieldReader &reader, const QByteArray &json, FeedItem *item)
 {
-public:
-    FieldReader(const QByteArray &id, const QByteArray &type, const QByteArray &sourceId)
-        : m_id(pointer(id)), m_type(pointer(type)), m_sourceId(pointer(sourceId))
-    {
-    }
-
-    bool read(const QByteArray &json, FeedItem *item) const
-    {
-        if (!m_id || json.isEmpty())
-            return false;
-        rapidjson::Document document;
-        document.Parse(json.constData(), size_t(json.size()));
-        if (document.HasParseError() || !document.IsObject())
-            return false;
-        const rapidjson::Value *id = m_id->Get(document);
-        if (!id || !id->IsString() || id->GetStringLength() == 0)
-            return false;
-        item->id = QByteArray(id->GetString(), qsizetype(id->GetStringLength()));
-        item->type = text(document, m_type);
-        item->sourceId = text(document, m_sourceId);
-        return true;
-    }
-
-private:
-    static std::optional<rapidjson::Pointer> pointer(const QByteArray &text)
-    {
-        if (text.isEmpty())
-            return std::nullopt; // the system does not carry the field
-        rapidjson::Pointer p(text.constData(), size_t(text.size()));
-        if (!p.IsValid())
-            return std::nullopt;
-        return p;
-    }
-
-    static QByteArray text(const rapidjson::Value &root,
-                           const std::optional<rapidjson::Pointer> &field)
-    {
-        const rapidjson::Value *value = field ? field->Get(root) : nullptr;
-        if (!value)
-            return {};
-        if (value->IsString())
-            return QByteArray(value->GetString(), qsizetype(value->GetStringLength()));
-        if (value->IsInt64())
-            return QByteArray::number(value->GetInt64());
-        if (value->IsUint64())
-            return QByteArray::number(value->GetUint64());
-        return {};
-    }
-
-    std::optional<rapidjson::Pointer> m_id;
-    std::optional<rapidjson::Pointer> m_type;
-    std::optional<rapidjson::Pointer> m_sourceId;
-};
+    event::EventFields fields;
+    if (!reader.read(json, &fields))
+        return false;
+    item->id = fields.id;
+    item->type = fields.type;
+    item->sourceId = fields.sourceId;
+    return true;
+}
 
 FieldReader kafkaReader(const gap::FieldMapping &mapping)
 {
-    return FieldReader(mapping.kafkaId, mapping.kafkaType, mapping.kafkaSourceId);
+    return FieldReader(mapping.kafkaPointers());
 }
 
 FieldReader notificationReader(const gap::FieldMapping &mapping)
 {
-    return FieldReader(mapping.notificationId, mapping.notificationType,
-                       mapping.notificationSourceId);
+    return FieldReader(mapping.notificationPointers());
 }
 
 bool kafkaItem(const FieldReader &reader, const kafka::KafkaRecord &record, FeedItem *item)
@@ -99,7 +52,7 @@ bool kafkaItem(const FieldReader &reader, const kafka::KafkaRecord &record, Feed
     item->partition = record.partition;
     item->offset = record.offset;
     item->raw = record.value;
-    return !record.valueIsNull && reader.read(record.value, item);
+    return !record.valueIsNull && readItem(reader, record.value, item);
 }
 
 } // namespace
@@ -429,7 +382,7 @@ void CatchUpFeed::onMessages(const QList<redis::PubSubMessage> &messages)
         item.channel = message.channel;
         item.timestampMs = message.receivedMs;
         item.raw = message.payload;
-        if (!reader.read(message.payload, &item)) {
+        if (!readItem(reader, message.payload, &item)) {
             ++m_counters.unparseable;
             continue;
         }

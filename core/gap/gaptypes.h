@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "event/fieldreader.h"
+
 #include <QByteArray>
 #include <QByteArrayView>
 #include <QList>
@@ -150,6 +152,16 @@ struct FieldMapping
     // Refuses a pointer that does not start with '/', a '~' not followed by '0' or
     // '1', control characters, and an empty id pointer. The error names the field.
     static bool validate(const FieldMapping &mapping, QString *error);
+
+    // For event::FieldReader: where a Kafka record and a notification hold them.
+    event::FieldPointers kafkaPointers() const
+    {
+        return {kafkaId, kafkaType, kafkaSourceType, kafkaSourceId};
+    }
+    event::FieldPointers notificationPointers() const
+    {
+        return {notificationId, notificationType, QByteArray(), notificationSourceId};
+    }
 
     friend bool operator==(const FieldMapping &, const FieldMapping &) = default;
 };

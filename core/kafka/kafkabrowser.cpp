@@ -5,6 +5,7 @@
 #include "kafka/kafkalog.h"
 
 #include <QDateTime>
+#include <QHash>
 #include <algorithm>
 #include <functional>
 #include <librdkafka/rdkafka.h>
@@ -388,16 +389,36 @@ bool KafkaBrowser::checkTopic(const QByteArray &topic, QDeadlineTimer deadline, 
 void KafkaBrowser::fillWatermarks(TopicInfo *topic, QDeadlineTimer deadline)
 {
     // Watermarks come from each partition's leader; a partition that cannot
-    // answer keeps -1 and says why, the others are still worth showing.
+    // answer keeps -1 and says why, the others are still worth showing. A leader
+    // that did not answer once is not asked again in this pass, and no one query
+    // may take more than kWatermarkQueryCapMs: a broker that is down costs its own
+    // partitions their watermarks, not every partition after it.
+    QHash<qint32, QString> silentLeaders;
     for (PartitionInfo &partition : topic->partitions) {
+        if (partition.leader < 0) {
+            partition.error = QStringLiteral("no leader: the partition is offline");
+            continue;
+        }
+        if (const auto silent = silentLeaders.constFind(partition.leader);
+            silent != silentLeaders.cend()) {
+            partition.error = *silent;
+            continue;
+        }
         if (deadline.hasExpired()) {
             partition.error = QStringLiteral("no watermarks: out of time");
             continue;
         }
         QString reason;
         if (!queryWatermarks(topic->name, partition.id, &partition.low, &partition.high,
-                             remainingMs(deadline), &reason))
+                             std::min(remainingMs(deadline), kWatermarkQueryCapMs), &reason)) {
             partition.error = reason;
+            silentLeaders.insert(partition.leader,
+                                 QStringLiteral("leader broker %1 did not answer for partition "
+                                                "%2: %3")
+                                     .arg(partition.leader)
+                                     .arg(partition.id)
+                                     .arg(reason));
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "kafka/browsertypes.h"
 #include "kafka/kafkaconfig.h"
 #include "kafka/kafkarecord.h"
 
@@ -16,87 +17,6 @@ struct rd_kafka_message_s;
 
 namespace dualscope::kafka {
 
-struct BrokerInfo
-{
-    qint32 id = -1;
-    QByteArray host;
-    int port = 0;
-};
-
-struct PartitionInfo
-{
-    qint32 id = -1;
-    qint32 leader = -1;
-    QList<qint32> replicas;
-    QList<qint32> isrs;
-    qint64 low = -1;
-    qint64 high = -1;
-    // Why the partition has no watermarks or no leader; empty when all is well.
-    QString error;
-    // Offsets between the watermarks; on a compacted or transactional topic a
-    // few of them may hold no record (removed keys, transaction markers).
-    qint64 messageCount() const { return low >= 0 && high >= low ? high - low : 0; }
-};
-
-struct TopicInfo
-{
-    QByteArray name;
-    QList<PartitionInfo> partitions;
-    QString error;
-};
-
-struct PageRequest
-{
-    enum class Anchor { Offset, Timestamp, End };
-
-    QByteArray topic;
-    qint32 partition = 0;
-    Anchor anchor = Anchor::Offset;
-    qint64 offset = 0;      // Anchor::Offset
-    qint64 timestampMs = 0; // Anchor::Timestamp: the first record at or after it
-    int count = 100;        // 1..KafkaBrowser::kMaxPageCount
-    // Only the order of the returned records: the same offsets, newest on top.
-    bool newestFirst = false;
-    int timeoutMs = 10000;
-};
-
-struct Page
-{
-    QList<KafkaRecord> records;
-    qint64 low = -1;
-    qint64 high = -1;
-    // What the request asked for: the offset, the offset the timestamp resolved
-    // to, or the high watermark for Anchor::End.
-    qint64 requestedOffset = -1;
-    // Where reading started after clamping to the retained range.
-    qint64 startOffset = -1;
-    // Why the page is not what was asked for (clamped, empty at the end); empty if it is.
-    QString notice;
-};
-
-struct GroupInfo
-{
-    QByteArray name;
-    QByteArray state;
-    QByteArray protocolType;
-    QByteArray protocol;
-    qint32 coordinator = -1;
-    int memberCount = 0;
-};
-
-struct GroupLag
-{
-    qint32 partition = -1;
-    // -1 when the group has committed nothing for the partition.
-    qint64 committed = -1;
-    qint64 low = -1;
-    qint64 high = -1;
-    // high - committed; without a commit, high - low (every retained record) and
-    // `note` says so.
-    qint64 lag = 0;
-    QString note;
-};
-
 // Reads a Kafka cluster on demand: metadata, watermarks, pages of records at an
 // offset, a timestamp or the end, consumer-group lag. Never reads a partition
 // from its start to reach an offset: a page is fetched by assigning the
@@ -109,8 +29,9 @@ struct GroupLag
 class KafkaBrowser final
 {
 public:
-    // A page is held in memory whole; larger reads are a tail's job.
-    static constexpr int kMaxPageCount = 100000;
+    static constexpr int kMaxPageCount = kafka::kMaxPageCount;
+    // The longest one partition's watermark query may take within a topic listing.
+    static constexpr int kWatermarkQueryCapMs = 2000;
 
     KafkaBrowser(QByteArray bootstrap, Properties properties);
     ~KafkaBrowser();

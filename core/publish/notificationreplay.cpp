@@ -2,7 +2,7 @@
 #include "publish/notificationreplay.h"
 
 #include "event/event.h"
-#include "event/jsontypename.h"
+#include "event/fieldreader.h"
 #include "kafka/kafkabrowser.h"
 #include "publish/notificationsender.h"
 #include "redis/rediscommand.h"
@@ -12,7 +12,6 @@
 #include <QThread>
 #include <algorithm>
 #include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
 #include <rapidjson/pointer.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -29,77 +28,7 @@ constexpr int kMaxInFlight = 2;
 // The CLI and the GUI redraw a progress line, not a log: 10 updates a second.
 constexpr qint64 kProgressIntervalMs = 100;
 
-// The fields a notification is made of, as UTF-8 text.
-struct RecordFields
-{
-    QByteArray id;
-    QByteArray type;
-    QByteArray sourceType;
-    QByteArray sourceId;
-};
-
-const rapidjson::Value *valueAt(const rapidjson::Value &root, const QByteArray &pointer)
-{
-    if (pointer.isEmpty())
-        return nullptr; // the mapping says this system does not carry the field
-    const rapidjson::Pointer parsed(pointer.constData(), size_t(pointer.size()));
-    return parsed.IsValid() ? parsed.Get(root) : nullptr;
-}
-
-// Strings as they are, integers as decimal text (numeric source ids are common),
-// anything else as empty, which the channel template then refuses by name.
-QByteArray textAt(const rapidjson::Value &root, const QByteArray &pointer)
-{
-    const rapidjson::Value *value = valueAt(root, pointer);
-    if (!value)
-        return {};
-    if (value->IsString())
-        return QByteArray(value->GetString(), qsizetype(value->GetStringLength()));
-    if (value->IsInt64())
-        return QByteArray::number(value->GetInt64());
-    if (value->IsUint64())
-        return QByteArray::number(value->GetUint64());
-    return {};
-}
-
-// Strict, like the checker: valid UTF-8 JSON, an object, a non-empty string id.
-bool decodeRecord(const QByteArray &json, const gap::FieldMapping &mapping, RecordFields *fields,
-                  QString *why)
-{
-    rapidjson::Document document;
-    document.Parse<rapidjson::kParseValidateEncodingFlag>(json.constData(), size_t(json.size()));
-    if (document.HasParseError()) {
-        *why = QStringLiteral("not valid JSON at byte %1: %2")
-                   .arg(document.GetErrorOffset())
-                   .arg(QLatin1String(rapidjson::GetParseError_En(document.GetParseError())));
-        return false;
-    }
-    if (!document.IsObject()) {
-        *why = QStringLiteral("not a JSON object but %1")
-                   .arg(QLatin1String(event::jsonTypeName(document)));
-        return false;
-    }
-    const QString idPointer = QString::fromUtf8(mapping.kafkaId);
-    const rapidjson::Value *id = valueAt(document, mapping.kafkaId);
-    if (!id) {
-        *why = QStringLiteral("no id at %1").arg(idPointer);
-        return false;
-    }
-    if (!id->IsString()) {
-        *why = QStringLiteral("the id at %1 is %2, not a string")
-                   .arg(idPointer, QLatin1String(event::jsonTypeName(*id)));
-        return false;
-    }
-    if (id->GetStringLength() == 0) {
-        *why = QStringLiteral("the id at %1 is an empty string").arg(idPointer);
-        return false;
-    }
-    fields->id = QByteArray(id->GetString(), qsizetype(id->GetStringLength()));
-    fields->type = textAt(document, mapping.kafkaType);
-    fields->sourceType = textAt(document, mapping.kafkaSourceType);
-    fields->sourceId = textAt(document, mapping.kafkaSourceId);
-    return true;
-}
+using RecordFields = event::EventFields;
 
 // The notification with each field where the mapping says the system under test
 // expects it; with the default mapping exactly {"id":..,"type":..,"source_id":..}
@@ -631,7 +560,7 @@ bool NotificationReplay::appendRecord(const QByteArray &topic, qint32 partition,
     }
     RecordFields fields;
     QString why;
-    if (!decodeRecord(value, m_config.mapping, &fields, &why)) {
+    if (!m_reader.read(value, &fields, &why)) {
         ++m_result.skippedUnparseable;
         addError(QStringLiteral("%1: %2").arg(where(), why));
         return false;

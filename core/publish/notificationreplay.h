@@ -179,6 +179,8 @@ private:
     void stopSender();
 
     ReplayConfig m_config;
+    // Reads each record through m_config.mapping (built once from it).
+    event::FieldReader m_reader{m_config.mapping.kafkaPointers()};
     ReplayRange m_range;
     QList<ReplayTarget> m_targets;
     bool m_fromReport = false;

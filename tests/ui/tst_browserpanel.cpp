@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "browser/browserpanel.h"
-#include "browser/browserworker.h"
 #include "browser/recordpagemodel.h"
+#include "kafka/browserworker.h"
 #include "kafka/kafkaconfig.h"
 #include "sandbox/sandbox.h"
 
@@ -141,6 +141,13 @@ private:
     QLabel *message() const { return child<QLabel>(*m_panel, "message"); }
     QTableView *records() const { return child<QTableView>(*m_panel, "records"); }
     QTableWidget *partitions() const { return child<QTableWidget>(*m_panel, "partitions"); }
+    int rowOf(qint32 partition) const
+    {
+        for (int row = 0; row < partitions()->rowCount(); ++row)
+            if (partitions()->item(row, 0)->text().toInt() == partition)
+                return row;
+        return -1;
+    }
 
     // Offsets of the rows as the table shows them (after the search filter).
     QList<qint64> shownOffsets() const
@@ -215,7 +222,7 @@ private slots:
 
         // and the worker on its own thread, the panel on this one
         m_thread.setObjectName(QStringLiteral("browser"));
-        auto *worker = new ui::BrowserWorker(m_box.kafkaBootstrap(), {});
+        auto *worker = new kafka::BrowserWorker(m_box.kafkaBootstrap(), {});
         worker->moveToThread(&m_thread);
         connect(&m_thread, &QThread::finished, worker, &QObject::deleteLater);
         m_thread.start();
@@ -351,6 +358,42 @@ private slots:
         QCOMPARE(child<QLineEdit>(*m_panel, "recordKey")->text(), QString());
         QCOMPARE(child<QLineEdit>(*m_panel, "recordKey")->placeholderText(),
                  QStringLiteral("(null key)"));
+    }
+
+    void theIdColumnAndShowNotificationFollowTheEventId()
+    {
+        choosePartition(0);
+        QVERIFY(load(0, 10, 5, false));
+        // then each JSON record's id is in its column
+        ui::RecordPageModel *model = m_panel->model();
+        for (int row = 0; row < 5; ++row)
+            QCOMPARE(model->index(row, ui::RecordPageModel::IdColumn).data().toString(),
+                     QStringLiteral("evt-%1").arg(10 + row));
+        // and selecting one offers its notification
+        QSignalSpy asked(m_panel.get(), &ui::BrowserPanel::showNotificationRequested);
+        selectRow(2);
+        QCOMPARE(child<QLineEdit>(*m_panel, "recordId")->text(), QStringLiteral("evt-12"));
+        auto *show = child<QPushButton>(*m_panel, "showNotification");
+        QVERIFY(show->isEnabled());
+        QTest::mouseClick(show, Qt::LeftButton);
+        QCOMPARE(asked.count(), 1);
+        QCOMPARE(asked.first().at(0).toByteArray(), QByteArray("evt-12"));
+        // a record without an id (binary, in partition 1) has no such button
+        choosePartition(1);
+        QVERIFY(load(0, 0, 2, false));
+        QCOMPARE(model->index(0, ui::RecordPageModel::IdColumn).data().toString(), QString());
+        selectRow(0);
+        QCOMPARE(child<QLineEdit>(*m_panel, "recordId")->placeholderText(),
+                 QStringLiteral("(no id)"));
+        QVERIFY(!show->isEnabled());
+        // another pointer reads another field: the "seq" number is no string id
+        model->setIdPointer("/seq");
+        choosePartition(0);
+        QVERIFY(load(0, 10, 1, false));
+        QCOMPARE(model->index(0, ui::RecordPageModel::IdColumn).data().toString(), QString());
+        model->setIdPointer("/id");
+        QCOMPARE(model->index(0, ui::RecordPageModel::IdColumn).data().toString(),
+                 QStringLiteral("evt-10"));
     }
 
     void binaryValueShowsHexAndTheToggleHexesText()
@@ -543,8 +586,49 @@ private slots:
         QTRY_VERIFY(message()->text().startsWith(QLatin1String("Live tail stopped")));
         QVERIFY(m_producer->produce(0, "late", jsonValue(999)));
         QVERIFY(m_producer->flush());
-        QTest::qWait(3 * ui::BrowserWorker::kTailFlushIntervalMs + 200);
+        QTest::qWait(3 * kafka::BrowserWorker::kTailFlushIntervalMs + 200);
         QCOMPARE(model->record(model->rowCount() - 1).offset, kJsonRecords + 29);
+    }
+
+    void watermarksRefreshWithoutAClick()
+    {
+        // given the table as it is, partition 1's high watermark on it
+        choosePartition(1);
+        const int row = rowOf(1);
+        QVERIFY(row >= 0);
+        const qint64 high = partitions()->item(row, 5)->text().toLongLong();
+        // when three records are produced and nobody clicks Refresh
+        for (int n = 0; n < 3; ++n)
+            QVERIFY(m_producer->produce(1, "more", "text"));
+        QVERIFY(m_producer->flush());
+        // then the table follows within a few refresh periods
+        QTRY_COMPARE_WITH_TIMEOUT(partitions()->item(rowOf(1), 5)->text().toLongLong(), high + 3,
+                                  5 * ui::BrowserPanel::kAutoRefreshMs);
+        QCOMPARE(partitions()->item(rowOf(1), 8)->text(), QStringLiteral("ok"));
+        QVERIFY(m_panel->clusterProblem().isEmpty());
+    }
+
+    void aBrokerDownShowsInThePartitionTableAndClears()
+    {
+        // given partition 0's leader
+        choosePartition(0);
+        const qint32 leader = partitions()->item(rowOf(0), 1)->text().toInt();
+        QSignalSpy problems(m_panel.get(), &ui::BrowserPanel::clusterProblemChanged);
+        // when that broker goes down
+        QString error;
+        QVERIFY2(m_box.kafka().setBrokerDown(leader, true, &error), qPrintable(error));
+        // then the partitions it leads or holds say so, and the panel reports a problem
+        QTRY_VERIFY_WITH_TIMEOUT(!m_panel->clusterProblem().isEmpty(), 30'000);
+        QTRY_VERIFY_WITH_TIMEOUT(partitions()->item(rowOf(0), 8)->text() != QLatin1String("ok"),
+                                 30'000);
+        QVERIFY2(!problems.isEmpty(), "clusterProblemChanged was not emitted");
+        qInfo("broker %d down: %s", leader, qPrintable(m_panel->clusterProblem()));
+        // when it comes back, every partition answers again and the problem clears
+        QVERIFY2(m_box.kafka().setBrokerDown(leader, false, &error), qPrintable(error));
+        QTRY_VERIFY_WITH_TIMEOUT(m_panel->clusterProblem().isEmpty(), 60'000);
+        for (int r = 0; r < partitions()->rowCount(); ++r)
+            QCOMPARE(partitions()->item(r, 8)->text(), QStringLiteral("ok"));
+        QVERIFY(problems.last().at(0).toString().isEmpty());
     }
 };
 

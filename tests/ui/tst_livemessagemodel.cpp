@@ -401,7 +401,7 @@ void TestLiveMessageModel::panelPauseBuffersBounded()
 void TestLiveMessageModel::panelSubscriptions()
 {
     LivePanel panel;
-    panel.setSubscriptions({"events:*"});
+    panel.setSubscriptions({{"events:*", true}});
     QCOMPARE(panel.subscriptions().size(), 1);
     QSignalSpy subscribe(&panel, &LivePanel::subscribeRequested);
     QSignalSpy unsubscribe(&panel, &LivePanel::unsubscribeRequested);

@@ -14,8 +14,12 @@
 
 #include <QAction>
 #include <QCheckBox>
+#include <QComboBox>
+#include <QDateTime>
 #include <QDoubleSpinBox>
+#include <QHeaderView>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenu>
 #include <QProcess>
 #include <QPushButton>
@@ -24,6 +28,7 @@
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
+#include <QSplitter>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
@@ -354,6 +359,67 @@ private slots:
         }
         ui::MainWindow again;
         QCOMPARE(again.size(), QSize(1811, 1077));
+    }
+
+    void columnsSplittersFilterAndSubscriptionsAreRememberedOnASecondStart()
+    {
+        const QByteArray channel =
+            "audit:" + QByteArray::number(QDateTime::currentMSecsSinceEpoch());
+        QList<int> streams;
+        {
+            // given a first start where the user arranges the window
+            ui::MainWindow window;
+            app::Services services(&window);
+            startInSandbox(window, services);
+            auto *kind = window.gapPanel()->findChild<QComboBox *>(QStringLiteral("kindFilter"));
+            QVERIFY(kind);
+            kind->setCurrentIndex(kind->findData(int(gap::GapKind::Missing)));
+            auto *table =
+                window.livePanel()->findChild<QTableView *>(QStringLiteral("messageTable"));
+            QVERIFY(table);
+            table->horizontalHeader()->resizeSection(0, 77);
+            auto *split = window.findChild<QSplitter *>(QStringLiteral("streamsSplitter"));
+            QVERIFY(split);
+            const QList<int> sizes = split->sizes();
+            split->setSizes({sizes[0] - 60, sizes[1] + 60});
+            streams = split->sizes();
+            window.livePanel()
+                ->findChild<QLineEdit *>(QStringLiteral("newSubscription"))
+                ->setText(QString::fromUtf8(channel));
+            auto *subscriptionKind =
+                window.livePanel()->findChild<QComboBox *>(QStringLiteral("subscriptionKind"));
+            subscriptionKind->setCurrentIndex(subscriptionKind->findData(false));
+            QTest::mouseClick(
+                window.livePanel()->findChild<QPushButton *>(QStringLiteral("addSubscription")),
+                Qt::LeftButton);
+            QVERIFY(window.livePanel()->subscriptions().contains(std::pair{channel, false}));
+            window.close();
+        }
+        // when it starts again
+        ui::MainWindow window;
+        app::Services services(&window);
+        startInSandbox(window, services);
+        // then all of it is as it was left
+        auto *kind = window.gapPanel()->findChild<QComboBox *>(QStringLiteral("kindFilter"));
+        QCOMPARE(kind->currentData().toInt(), int(gap::GapKind::Missing));
+        auto *table = window.livePanel()->findChild<QTableView *>(QStringLiteral("messageTable"));
+        QCOMPARE(table->horizontalHeader()->sectionSize(0), 77);
+        QCOMPARE(window.findChild<QSplitter *>(QStringLiteral("streamsSplitter"))->sizes(),
+                 streams);
+        const auto subscriptions = window.livePanel()->subscriptions();
+        QVERIFY(subscriptions.contains(std::pair{channel, false}));
+        QVERIFY(subscriptions.contains(std::pair{QByteArray("events:*"), true}));
+        // and the remembered channel is really subscribed: a message on it arrives
+        QProcess cli;
+        const QString url = services.settings().redisUrl;
+        cli.start(QStringLiteral("redis-cli"),
+                  {QStringLiteral("-u"), url, QStringLiteral("PUBLISH"), QString::fromUtf8(channel),
+                   QStringLiteral("{\"id\":\"remembered\"}")});
+        QVERIFY(cli.waitForFinished(10'000));
+        QTRY_VERIFY_WITH_TIMEOUT(window.livePanel()->messageModel()->rowOfId("remembered") >= 0,
+                                 10'000);
+        QSettings().remove(QStringLiteral("live"));
+        QSettings().remove(QStringLiteral("window"));
     }
 };
 

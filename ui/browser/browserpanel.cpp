@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "browser/browserpanel.h"
 
-#include "browser/browserworker.h"
 #include "browser/recordpagemodel.h"
+#include "kafka/browserworker.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -28,6 +28,7 @@
 #include <QStackedWidget>
 #include <QTableView>
 #include <QTableWidget>
+#include <QTimer>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
@@ -46,6 +47,8 @@ enum PartitionColumn {
     PartitionHigh,
     PartitionCount,
     PartitionLag,
+    // "ok", or why the partition has no leader or no watermarks (a broker down).
+    PartitionStatus,
     PartitionColumnCount
 };
 
@@ -113,6 +116,9 @@ BrowserPanel::BrowserPanel(QWidget *parent) : QWidget(parent)
 {
     BrowserWorker::registerMetaTypes();
     buildUi();
+    m_autoRefresh = new QTimer(this);
+    m_autoRefresh->setInterval(kAutoRefreshMs);
+    connect(m_autoRefresh, &QTimer::timeout, this, &BrowserPanel::refreshCurrentTopic);
 }
 
 BrowserPanel::~BrowserPanel() = default;
@@ -128,7 +134,7 @@ void BrowserPanel::buildUi()
     m_partitions->setObjectName(QStringLiteral("partitions"));
     m_partitions->setHorizontalHeaderLabels({tr("Partition"), tr("Leader"), tr("Replicas"),
                                              tr("ISR"), tr("Low"), tr("High"), tr("Count"),
-                                             tr("Lag")});
+                                             tr("Lag"), tr("Status")});
     m_partitions->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_partitions->setSelectionMode(QAbstractItemView::SingleSelection);
     m_partitions->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -182,7 +188,7 @@ void BrowserPanel::buildUi()
     m_time->setCalendarPopup(true);
     m_count = new QSpinBox(this);
     m_count->setObjectName(QStringLiteral("count"));
-    m_count->setRange(1, kafka::KafkaBrowser::kMaxPageCount);
+    m_count->setRange(1, kafka::kMaxPageCount);
     m_count->setValue(100);
     m_newestFirst = new QCheckBox(tr("Newest first"), this);
     m_newestFirst->setObjectName(QStringLiteral("newestFirst"));
@@ -249,6 +255,13 @@ void BrowserPanel::buildUi()
     m_headers->setHeaderLabels({tr("Header"), tr("Value")});
     m_headers->setRootIsDecorated(false);
     m_headers->setMaximumHeight(120);
+    m_id = new QLineEdit(this);
+    m_id->setObjectName(QStringLiteral("recordId"));
+    m_id->setReadOnly(true);
+    m_showNotification = new QPushButton(tr("Show notification"), this);
+    m_showNotification->setObjectName(QStringLiteral("showNotification"));
+    m_showNotification->setToolTip(tr("Select this event's notification in the live view"));
+    m_showNotification->setEnabled(false);
     m_hex = new QCheckBox(tr("Hex"), this);
     m_hex->setObjectName(QStringLiteral("hexView"));
     m_valueKind = new QLabel(this);
@@ -263,6 +276,7 @@ void BrowserPanel::buildUi()
     auto *detailLayout = new QVBoxLayout(detail);
     detailLayout->setContentsMargins(0, 0, 0, 0);
     auto *form = new QFormLayout;
+    form->addRow(tr("Id"), m_id);
     form->addRow(tr("Key"), m_key);
     form->addRow(tr("Timestamp"), m_timestamp);
     detailLayout->addLayout(form);
@@ -270,6 +284,7 @@ void BrowserPanel::buildUi()
     auto *valueRow = new QHBoxLayout;
     valueRow->addWidget(m_valueKind, 1);
     valueRow->addWidget(m_hex);
+    valueRow->addWidget(m_showNotification);
     detailLayout->addLayout(valueRow);
     detailLayout->addWidget(m_value, 1);
 
@@ -329,11 +344,14 @@ void BrowserPanel::buildUi()
                     showDetail(std::nullopt);
                     return;
                 }
-                showDetail(m_model->record(m_proxy->mapToSource(current).row()));
+                const int row = m_proxy->mapToSource(current).row();
+                showDetail(m_model->record(row), m_model->idOf(row));
             });
     // A reset or a trim can remove the shown record's row; the detail stays as
     // it was (it holds a copy) until another row is chosen.
     connect(m_hex, &QCheckBox::toggled, this, &BrowserPanel::renderValue);
+    connect(m_showNotification, &QPushButton::clicked, this,
+            [this] { emit showNotificationRequested(m_id->text().toUtf8()); });
 
     auto *find = new QShortcut(QKeySequence::Find, this);
     find->setContext(Qt::WidgetWithChildrenShortcut);
@@ -360,11 +378,17 @@ void BrowserPanel::setWorker(BrowserWorker *worker)
         const QSignalBlocker blocker(m_tail);
         m_tail->setChecked(false);
     }
-    if (!worker)
+    m_topicRefreshInFlight = false;
+    m_lagInFlight = false;
+    if (!worker) {
+        m_autoRefresh->stop();
         return;
+    }
     // Queued even if the worker shared this thread: a slot of the panel never
     // runs inside a worker call.
     connect(worker, &BrowserWorker::topicsLoaded, this, &BrowserPanel::onTopicsLoaded,
+            Qt::QueuedConnection);
+    connect(worker, &BrowserWorker::topicRefreshed, this, &BrowserPanel::onTopicRefreshed,
             Qt::QueuedConnection);
     connect(worker, &BrowserWorker::pageLoaded, this, &BrowserPanel::onPageLoaded,
             Qt::QueuedConnection);
@@ -378,6 +402,7 @@ void BrowserPanel::setWorker(BrowserWorker *worker)
             Qt::QueuedConnection);
     connect(worker, &BrowserWorker::failed, this, &BrowserPanel::onFailed, Qt::QueuedConnection);
     refresh();
+    m_autoRefresh->start();
 }
 
 void BrowserPanel::post(std::function<void(BrowserWorker *)> call)
@@ -399,8 +424,75 @@ void BrowserPanel::refresh()
     requestLag();
 }
 
+void BrowserPanel::refreshCurrentTopic()
+{
+    const QByteArray topic = currentTopic();
+    if (!m_worker || topic.isEmpty())
+        return;
+    if (!m_topicRefreshInFlight) {
+        m_topicRefreshInFlight = true;
+        post([topic](BrowserWorker *w) { w->refreshTopic(topic); });
+    }
+    if (!m_lagInFlight && !chosenGroup().isEmpty())
+        requestLag();
+}
+
+void BrowserPanel::onTopicRefreshed(const kafka::TopicInfo &topic)
+{
+    m_topicRefreshInFlight = false;
+    m_topicRequestError.clear();
+    clearErrorFrom(QStringLiteral("topic"));
+    const auto known =
+        std::find_if(m_topicInfos.begin(), m_topicInfos.end(),
+                     [&topic](const kafka::TopicInfo &t) { return t.name == topic.name; });
+    if (known == m_topicInfos.end()) {
+        // A topic made since the list was read: the list is asked anew.
+        post([](BrowserWorker *w) { w->refreshTopics(); });
+        return;
+    }
+    *known = topic;
+    if (topic.name == currentTopic())
+        fillPartitions();
+}
+
+void BrowserPanel::updateClusterProblem()
+{
+    QString problem = m_topicRequestError;
+    const kafka::TopicInfo *topic = topicInfo(currentTopic());
+    if (problem.isEmpty() && topic) {
+        QStringList reasons;
+        qsizetype broken = 0;
+        for (const kafka::PartitionInfo &p : topic->partitions) {
+            if (p.error.isEmpty())
+                continue;
+            ++broken;
+            if (!reasons.contains(p.error))
+                reasons << p.error;
+        }
+        if (broken > 0)
+            problem = tr("%1 of %2 partitions of %3 are not healthy: %4")
+                          .arg(broken)
+                          .arg(topic->partitions.size())
+                          .arg(QString::fromUtf8(topic->name), reasons.join(QStringLiteral("; ")));
+    }
+    if (problem == m_clusterProblem)
+        return;
+    m_clusterProblem = problem;
+    Q_EMIT clusterProblemChanged(problem);
+}
+
+void BrowserPanel::clearErrorFrom(const QString &what)
+{
+    if (m_errorFrom.isEmpty() || m_errorFrom != what)
+        return;
+    m_errorFrom.clear();
+    showMessage(QString());
+}
+
 void BrowserPanel::onTopicsLoaded(const QList<kafka::TopicInfo> &topics)
 {
+    m_topicRequestError.clear();
+    clearErrorFrom(QStringLiteral("topics"));
     const QByteArray current =
         m_pendingTopic.isEmpty() ? currentTopic() : std::exchange(m_pendingTopic, {});
     const qint32 partition =
@@ -477,16 +569,20 @@ void BrowserPanel::fillPartitions()
     const kafka::TopicInfo *topic = topicInfo(topicName);
     const QSignalBlocker blocker(m_partitions);
     m_partitions->setRowCount(0);
-    if (!topic)
+    if (!topic) {
+        updateClusterProblem();
         return;
+    }
     m_partitions->setRowCount(static_cast<int>(topic->partitions.size()));
     const bool lagShown = !m_lagGroup.isEmpty() && m_lagTopic == topicName;
     for (int row = 0; row < topic->partitions.size(); ++row) {
         const kafka::PartitionInfo &p = topic->partitions[row];
         auto cell = [&](int column, const QString &text) {
             auto *item = new QTableWidgetItem(text);
-            if (!p.error.isEmpty())
+            if (!p.error.isEmpty()) {
                 item->setToolTip(p.error);
+                item->setForeground(QColor(0xb3, 0x26, 0x1e));
+            }
             m_partitions->setItem(row, column, item);
             return item;
         };
@@ -505,8 +601,10 @@ void BrowserPanel::fillPartitions()
                 lag->note.isEmpty()
                     ? tr("committed %1, high watermark %2").arg(lag->committed).arg(lag->high)
                     : lag->note);
+        cell(PartitionStatus, p.error.isEmpty() ? tr("ok") : p.error);
     }
     selectPartition(selected);
+    updateClusterProblem();
 }
 
 QByteArray BrowserPanel::chosenGroup() const
@@ -526,6 +624,7 @@ void BrowserPanel::requestLag()
         }
         return;
     }
+    m_lagInFlight = true;
     post([group, topic](BrowserWorker *w) { w->loadGroupLag(group, topic); });
 }
 
@@ -543,6 +642,8 @@ void BrowserPanel::onGroupsLoaded(const QList<kafka::GroupInfo> &groups)
 void BrowserPanel::onGroupLagLoaded(const QByteArray &group, const QByteArray &topic,
                                     const QList<kafka::GroupLag> &lag)
 {
+    m_lagInFlight = false;
+    clearErrorFrom(QStringLiteral("lag"));
     // An answer for a group or topic no longer chosen is stale.
     if (group != chosenGroup() || topic != currentTopic())
         return;
@@ -736,13 +837,23 @@ void BrowserPanel::onFailed(const QString &what, const QString &error)
         const QSignalBlocker blocker(m_tail);
         m_tail->setChecked(false);
     }
-    showError(what + QStringLiteral(": ") + error);
+    if (what == QLatin1String("topic") || what == QLatin1String("topics")) {
+        m_topicRefreshInFlight = false;
+        m_topicRequestError = error;
+        updateClusterProblem();
+    } else if (what == QLatin1String("lag")) {
+        m_lagInFlight = false;
+    }
+    showError(what + QStringLiteral(": ") + error, what);
 }
 
-void BrowserPanel::showDetail(const std::optional<kafka::KafkaRecord> &record)
+void BrowserPanel::showDetail(const std::optional<kafka::KafkaRecord> &record, const QByteArray &id)
 {
     m_detail = record;
     m_headers->clear();
+    m_id->setText(QString::fromUtf8(id));
+    m_id->setPlaceholderText(record && id.isEmpty() ? tr("(no id)") : QString());
+    m_showNotification->setEnabled(!id.isEmpty());
     if (!record) {
         m_key->clear();
         m_key->setPlaceholderText(QString());
@@ -796,14 +907,16 @@ void BrowserPanel::renderValue()
 
 void BrowserPanel::showMessage(const QString &text)
 {
+    m_errorFrom.clear();
     m_message->setStyleSheet(QString());
     m_message->setText(text);
 }
 
-void BrowserPanel::showError(const QString &text)
+void BrowserPanel::showError(const QString &text, const QString &from)
 {
     m_message->setStyleSheet(QStringLiteral("color: #b3261e;"));
     m_message->setText(text);
+    m_errorFrom = from;
 }
 
 } // namespace dualscope::ui

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "kafka/kafkabrowser.h"
+#include "kafka/browsertypes.h"
 #include "kafka/kafkarecord.h"
 
 #include <QByteArray>
@@ -24,11 +24,16 @@ class QSpinBox;
 class QStackedWidget;
 class QTableView;
 class QTableWidget;
+class QTimer;
 class QTreeWidget;
+
+namespace dualscope::kafka {
+class BrowserWorker;
+}
 
 namespace dualscope::ui {
 
-class BrowserWorker;
+using kafka::BrowserWorker;
 class RecordPageModel;
 
 // The Kafka browser: topics, partitions with watermarks and a consumer group's
@@ -46,6 +51,10 @@ class BrowserPanel final : public QWidget
     Q_DISABLE_COPY_MOVE(BrowserPanel)
 
 public:
+    // The chosen topic's partitions, leaders, ISR and watermarks are asked anew
+    // this often while a worker is set (and a group's lag, when one is chosen).
+    static constexpr int kAutoRefreshMs = 2000;
+
     explicit BrowserPanel(QWidget *parent = nullptr);
     ~BrowserPanel() override;
 
@@ -56,14 +65,29 @@ public:
     void showRecord(const QByteArray &topic, qint32 partition, qint64 offset);
     // Topics, watermarks, groups and the chosen group's lag, asked anew.
     void refresh();
+    // The chosen topic and its lag, asked anew now (a fault changed the cluster).
+    void refreshCurrentTopic();
+
+    // What is wrong with the chosen topic's partitions, in one line ("3 of 3
+    // partitions of events are not healthy: under-replicated: replica broker 2 is
+    // down ..."); empty when every partition and its brokers answered.
+    QString clusterProblem() const { return m_clusterProblem; }
 
     RecordPageModel *model() const { return m_model; }
+
+signals:
+    // "Show notification" on the shown record: the live view selects its notification.
+    void showNotificationRequested(const QByteArray &id);
+    // clusterProblem() changed (to empty when the cause is gone).
+    void clusterProblemChanged(const QString &problem);
 
 private:
     void buildUi();
     void post(std::function<void(BrowserWorker *)> call);
 
     void onTopicsLoaded(const QList<kafka::TopicInfo> &topics);
+    void onTopicRefreshed(const kafka::TopicInfo &topic);
+    void updateClusterProblem();
     void onPageLoaded(const kafka::Page &page);
     void onGroupsLoaded(const QList<kafka::GroupInfo> &groups);
     void onGroupLagLoaded(const QByteArray &group, const QByteArray &topic,
@@ -86,10 +110,12 @@ private:
     void setTail(bool on);
     void restartTailIfOn();
     void selectOffset(qint64 offset);
-    void showDetail(const std::optional<kafka::KafkaRecord> &record);
+    void showDetail(const std::optional<kafka::KafkaRecord> &record, const QByteArray &id = {});
     void renderValue();
     void showMessage(const QString &text);
-    void showError(const QString &text);
+    // `from` names the request that failed: its next success clears the error.
+    void showError(const QString &text, const QString &from = QString());
+    void clearErrorFrom(const QString &what);
 
     QPointer<BrowserWorker> m_worker;
 
@@ -110,12 +136,24 @@ private:
     QSortFilterProxyModel *m_proxy = nullptr;
     QTableView *m_table = nullptr;
     QLineEdit *m_key = nullptr;
+    QLineEdit *m_id = nullptr;
+    QPushButton *m_showNotification = nullptr;
     QLabel *m_timestamp = nullptr;
     QTreeWidget *m_headers = nullptr;
     QCheckBox *m_hex = nullptr;
     QLabel *m_valueKind = nullptr;
     QPlainTextEdit *m_value = nullptr;
     QLabel *m_message = nullptr;
+    QTimer *m_autoRefresh = nullptr;
+    // Auto-refresh asks again only once the previous answer came: a slow or dead
+    // cluster never piles requests up on the worker.
+    bool m_topicRefreshInFlight = false;
+    bool m_lagInFlight = false;
+    // The request whose error the message line shows, if any.
+    QString m_errorFrom;
+    QString m_clusterProblem;
+    // Why the last topic or topic-list request failed; empty after a success.
+    QString m_topicRequestError;
 
     QList<kafka::TopicInfo> m_topicInfos;
     // Lag of m_lagGroup on m_lagTopic, by partition.

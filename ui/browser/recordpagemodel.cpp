@@ -26,6 +26,7 @@ void RecordPageModel::setRecords(const QList<kafka::KafkaRecord> &records, bool 
     // Over capacity, the newest records stay: the first ones in newest-first order.
     const auto first = newestFirst ? records.cbegin() : records.cend() - keep;
     m_records.assign(first, first + keep);
+    m_ids.assign(m_records.size(), std::nullopt);
     endResetModel();
 }
 
@@ -38,11 +39,14 @@ void RecordPageModel::appendRecords(const QList<kafka::KafkaRecord> &records)
     const int size = static_cast<int>(m_records.size());
     if (m_newestFirst) {
         beginInsertRows({}, 0, static_cast<int>(count) - 1);
-        for (auto it = newest; it != records.cend(); ++it)
+        for (auto it = newest; it != records.cend(); ++it) {
             m_records.push_front(*it);
+            m_ids.push_front(std::nullopt);
+        }
     } else {
         beginInsertRows({}, size, size + static_cast<int>(count) - 1);
         m_records.insert(m_records.end(), newest, records.cend());
+        m_ids.resize(m_records.size());
     }
     endInsertRows();
     trimTo(m_capacity);
@@ -52,6 +56,7 @@ void RecordPageModel::clear()
 {
     beginResetModel();
     m_records.clear();
+    m_ids.clear();
     endResetModel();
 }
 
@@ -66,11 +71,33 @@ void RecordPageModel::trimTo(int capacity)
     if (m_newestFirst) {
         beginRemoveRows({}, size - excess, size - 1);
         m_records.erase(m_records.end() - excess, m_records.end());
+        m_ids.erase(m_ids.end() - excess, m_ids.end());
     } else {
         beginRemoveRows({}, 0, excess - 1);
         m_records.erase(m_records.begin(), m_records.begin() + excess);
+        m_ids.erase(m_ids.begin(), m_ids.begin() + excess);
     }
     endRemoveRows();
+}
+
+void RecordPageModel::setIdPointer(const QByteArray &pointer)
+{
+    event::FieldPointers pointers;
+    pointers.id = pointer;
+    m_idReader = event::FieldReader(pointers);
+    std::fill(m_ids.begin(), m_ids.end(), std::nullopt);
+    if (!m_records.empty())
+        emit dataChanged(index(0, IdColumn), index(rowCount() - 1, IdColumn));
+}
+
+QByteArray RecordPageModel::idOf(int row) const
+{
+    std::optional<QByteArray> &id = m_ids.at(static_cast<size_t>(row));
+    if (!id) {
+        const kafka::KafkaRecord &r = m_records[static_cast<size_t>(row)];
+        id = r.valueIsNull ? QByteArray() : m_idReader.idOf(r.value);
+    }
+    return *id;
 }
 
 const kafka::KafkaRecord &RecordPageModel::record(int row) const
@@ -108,6 +135,8 @@ QVariant RecordPageModel::data(const QModelIndex &index, int role) const
             return r.offset;
         case TimestampColumn:
             return timestampText(r);
+        case IdColumn:
+            return QString::fromUtf8(idOf(index.row()));
         case KeyColumn:
             return r.keyIsNull ? QStringLiteral("(null)") : previewText(r.key, kPreviewBytes);
         case SizeColumn:
@@ -130,6 +159,8 @@ QVariant RecordPageModel::data(const QModelIndex &index, int role) const
         break;
     case OffsetRole:
         return r.offset;
+    case IdRole:
+        return idOf(index.row());
     case SearchRole: {
         QString text = QString::number(r.offset) + QLatin1Char('\n') + QString::fromUtf8(r.key) +
                        QLatin1Char('\n') + QString::fromUtf8(r.value);
@@ -153,6 +184,8 @@ QVariant RecordPageModel::headerData(int section, Qt::Orientation orientation, i
         return tr("Offset");
     case TimestampColumn:
         return tr("Timestamp");
+    case IdColumn:
+        return tr("Id");
     case KeyColumn:
         return tr("Key");
     case SizeColumn:

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "kafka/kafkabrowser.h"
+#include "event/fieldreader.h"
+#include "kafka/browsertypes.h"
 #include "kafka/kafkarecord.h"
 
 #include <QAbstractTableModel>
 #include <deque>
+#include <optional>
 
 namespace dualscope::ui {
 
@@ -18,20 +20,36 @@ class RecordPageModel final : public QAbstractTableModel
     Q_DISABLE_COPY_MOVE(RecordPageModel)
 
 public:
-    enum Column { OffsetColumn, TimestampColumn, KeyColumn, SizeColumn, ValueColumn, ColumnCount };
+    enum Column {
+        OffsetColumn,
+        TimestampColumn,
+        // The event id, read from the value through the field mapping's id pointer.
+        IdColumn,
+        KeyColumn,
+        SizeColumn,
+        ValueColumn,
+        ColumnCount
+    };
     enum Role {
         // qint64 offset of the row's record (any column).
         OffsetRole = Qt::UserRole + 1,
+        // QByteArray event id of the row's record; empty when it has none.
+        IdRole,
         // Offset, key, value and headers as one text, for the search box.
         SearchRole,
     };
 
     // As large as the largest page the browser returns.
-    static constexpr int kDefaultCapacity = kafka::KafkaBrowser::kMaxPageCount;
+    static constexpr int kDefaultCapacity = kafka::kMaxPageCount;
     // Bytes of a value shown in the table's preview column.
     static constexpr int kPreviewBytes = 160;
 
     explicit RecordPageModel(QObject *parent = nullptr);
+
+    // The JSON pointer of the event id in a record's value (default "/id").
+    void setIdPointer(const QByteArray &pointer);
+    // The id of row's record, read once and kept; empty when it has none.
+    QByteArray idOf(int row) const;
 
     int capacity() const { return m_capacity; }
     // Trims the oldest records when the model holds more.
@@ -66,6 +84,10 @@ private:
     void trimTo(int capacity);
 
     std::deque<kafka::KafkaRecord> m_records;
+    // Parallel to m_records: each id is read the first time it is shown, so a
+    // fast tail costs no JSON parsing on the GUI thread for rows never looked at.
+    mutable std::deque<std::optional<QByteArray>> m_ids;
+    event::FieldReader m_idReader;
     int m_capacity = kDefaultCapacity;
     bool m_newestFirst = false;
 };

@@ -2,11 +2,9 @@
 #include "connections/connectiondialog.h"
 
 #include "connections/profilestore.h"
-#include "kafka/kafkabrowser.h"
-#include "redis/redisconnection.h"
+#include "probe/connectionprobe.h"
 
 #include <QComboBox>
-#include <QDeadlineTimer>
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QGroupBox>
@@ -16,17 +14,12 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSpinBox>
-#include <QThread>
 #include <QVBoxLayout>
 #include <memory>
 
 namespace dualscope::ui {
 
 namespace {
-
-// What the user waits for at most per stream: long enough for a remote cluster,
-// short enough that a dead address is reported while they still look at the dialog.
-constexpr int kTestTimeoutMs = 5000;
 
 template <typename T> T *named(T *widget, const char *name)
 {
@@ -46,38 +39,6 @@ bool parseExtras(const QString &text, kafka::Properties *properties, QString *er
         properties->append(property);
     }
     return true;
-}
-
-QString plural(qsizetype count, const char *one, const char *many)
-{
-    return QString::number(count) + QLatin1Char(' ') + QLatin1String(count == 1 ? one : many);
-}
-
-// Runs on the Kafka test thread: everything it touches is its own copy.
-QString askKafka(const QByteArray &bootstrap, const kafka::Properties &properties,
-                 const QByteArray &topic)
-{
-    if (bootstrap.trimmed().isEmpty())
-        return QStringLiteral("Kafka: no bootstrap servers given.");
-    kafka::KafkaBrowser browser(bootstrap, properties);
-    QString error;
-    if (!browser.open(&error))
-        return QStringLiteral("Kafka: ") + error;
-    const QDeadlineTimer deadline(kTestTimeoutMs);
-    const auto brokers = browser.brokers(kTestTimeoutMs, &error);
-    if (!brokers)
-        return QStringLiteral("Kafka: ") + error;
-    const int left = std::max(1, int(deadline.remainingTime()));
-    const auto topics = browser.topics(left, &error);
-    if (!topics)
-        return QStringLiteral("Kafka: ") + error;
-    QString text = QStringLiteral("Kafka: ") + plural(brokers->size(), "broker", "brokers") +
-                   QStringLiteral(", ") + plural(topics->size(), "topic", "topics");
-    const bool found = std::any_of(topics->cbegin(), topics->cend(),
-                                   [&topic](const kafka::TopicInfo &t) { return t.name == topic; });
-    if (!topic.isEmpty() && !found)
-        text += QStringLiteral(" (topic \"%1\" not found)").arg(QString::fromUtf8(topic));
-    return text;
 }
 
 } // namespace
@@ -186,6 +147,11 @@ ConnectionDialog::ConnectionDialog(ProfileStore *store, QWidget *parent)
     connect(deleteButton, &QPushButton::clicked, this, &ConnectionDialog::deleteProfile);
     connect(saveButton, &QPushButton::clicked, this, &ConnectionDialog::saveProfile);
     connect(m_test, &QPushButton::clicked, this, &ConnectionDialog::testConnection);
+    m_probe = new probe::ConnectionProbe(this);
+    connect(m_probe, &probe::ConnectionProbe::kafkaAnswered, m_kafkaResult, &QLabel::setText);
+    connect(m_probe, &probe::ConnectionProbe::redisAnswered, m_redisResult, &QLabel::setText);
+    connect(m_probe, &probe::ConnectionProbe::finished, m_test,
+            [this] { m_test->setEnabled(true); });
     connect(sandboxButton, &QPushButton::clicked, this, [this] {
         Q_EMIT sandboxRequested();
         accept();
@@ -359,6 +325,11 @@ void ConnectionDialog::updateSecurityFields()
     m_caFile->setEnabled(tls);
 }
 
+bool ConnectionDialog::isTesting() const
+{
+    return m_probe->isRunning();
+}
+
 void ConnectionDialog::testConnection()
 {
     if (isTesting())
@@ -370,99 +341,17 @@ void ConnectionDialog::testConnection()
         return;
     }
     const ConnectionProfile p = profile();
-    ++m_testGeneration;
-    m_testsRunning = 2;
+    probe::ProbeTarget target;
+    target.kafkaBootstrap = p.kafkaBootstrap;
+    target.kafkaProperties = p.kafkaProperties();
+    target.topic = p.topic;
+    target.redisUrl = redis::RedisUrl::parse(p.redisUrlWithCredentials(), &target.redisUrlError);
+    if (target.redisUrl)
+        p.applyTlsFiles(&*target.redisUrl);
     m_test->setEnabled(false);
     m_kafkaResult->setText(tr("Kafka: testing..."));
     m_redisResult->setText(tr("Redis: testing..."));
-    testKafka(p);
-    testRedis(p);
-}
-
-void ConnectionDialog::testKafka(const ConnectionProfile &p)
-{
-    auto result = std::make_shared<QString>();
-    QThread *thread =
-        QThread::create([result, bootstrap = p.kafkaBootstrap, properties = p.kafkaProperties(),
-                         topic = p.topic] { *result = askKafka(bootstrap, properties, topic); });
-    thread->setObjectName(QStringLiteral("dualscope-test-kafka"));
-    const quint64 generation = m_testGeneration;
-    connect(thread, &QThread::finished, this, [this, result, generation] {
-        if (generation != m_testGeneration)
-            return;
-        m_kafkaResult->setText(*result);
-        testFinished();
-    });
-    connect(thread, &QThread::finished, thread, &QObject::deleteLater);
-    thread->start();
-}
-
-void ConnectionDialog::testRedis(const ConnectionProfile &p)
-{
-    QString error;
-    auto url = redis::RedisUrl::parse(p.redisUrlWithCredentials(), &error);
-    if (url)
-        p.applyTlsFiles(&*url);
-    if (!url || !redis::checkTlsFiles(*url, &error)) {
-        m_redisResult->setText(QStringLiteral("Redis: ") + error);
-        testFinished();
-        return;
-    }
-    redis::RedisConnection::Options options;
-    options.url = *url;
-    options.connectTimeoutMs = kTestTimeoutMs;
-    options.reconnect = false;
-
-    auto *thread = new QThread;
-    thread->setObjectName(QStringLiteral("dualscope-test-redis"));
-    auto *connection = new redis::RedisConnection(options);
-    connection->moveToThread(thread);
-    connect(thread, &QThread::finished, connection, &QObject::deleteLater);
-    connect(thread, &QThread::finished, thread, &QObject::deleteLater);
-
-    // In the worker: one answer is all we need; stop outside the signal, as the
-    // connection asks.
-    const auto close = [connection] {
-        QMetaObject::invokeMethod(
-            connection,
-            [connection] {
-                connection->stop();
-                connection->thread()->quit();
-            },
-            Qt::QueuedConnection);
-    };
-    connect(connection, &redis::RedisConnection::ready, connection, close);
-    connect(connection, &redis::RedisConnection::errorOccurred, connection, close);
-
-    const quint64 generation = m_testGeneration;
-    auto answered = std::make_shared<bool>(false);
-    const QString endpoint = url->endpoint();
-    const int db = url->db;
-    connect(connection, &redis::RedisConnection::ready, this,
-            [this, generation, answered, endpoint, db] {
-                if (generation != m_testGeneration || std::exchange(*answered, true))
-                    return;
-                m_redisResult->setText(
-                    tr("Redis: connected to %1, database %2.").arg(endpoint).arg(db));
-                testFinished();
-            });
-    connect(connection, &redis::RedisConnection::errorOccurred, this,
-            [this, generation, answered](const redis::RedisError &redisError) {
-                if (generation != m_testGeneration || std::exchange(*answered, true))
-                    return;
-                m_redisResult->setText(QStringLiteral("Redis: ") + redisError.message);
-                testFinished();
-            });
-    thread->start();
-    QMetaObject::invokeMethod(connection, &redis::RedisConnection::start, Qt::QueuedConnection);
-}
-
-void ConnectionDialog::testFinished()
-{
-    if (--m_testsRunning > 0)
-        return;
-    m_testsRunning = 0;
-    m_test->setEnabled(true);
+    m_probe->probe(target);
 }
 
 } // namespace dualscope::ui

@@ -12,6 +12,10 @@ class QPlainTextEdit;
 class QPushButton;
 class QSpinBox;
 
+namespace dualscope::probe {
+class ConnectionProbe;
+}
+
 namespace dualscope::ui {
 
 class ProfileStore;
@@ -39,7 +43,7 @@ public:
     void selectProfile(const QString &name);
 
     void testConnection();
-    bool isTesting() const { return m_testsRunning > 0; }
+    bool isTesting() const;
 
 Q_SIGNALS:
     void connectRequested(const dualscope::ui::ConnectionProfile &profile);
@@ -52,9 +56,6 @@ private:
     void saveProfile();
     void connectProfile();
     void updateSecurityFields();
-    void testKafka(const ConnectionProfile &profile);
-    void testRedis(const ConnectionProfile &profile);
-    void testFinished();
 
     ProfileStore *m_store;
     QComboBox *m_profiles;
@@ -78,9 +79,8 @@ private:
     QLabel *m_redisResult;
     QLabel *m_status;
     QPushButton *m_test;
-    int m_testsRunning = 0;
-    // Bumped per test, so an answer from an older test never overwrites a newer one.
-    quint64 m_testGeneration = 0;
+    // Asks both streams off the GUI thread; drops an older test's late answers.
+    probe::ConnectionProbe *m_probe;
 };
 
 } // namespace dualscope::ui

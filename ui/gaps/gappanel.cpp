@@ -3,6 +3,7 @@
 
 #include "gaps/gapexport.h"
 #include "gaps/gaptablemodel.h"
+#include "widgets/layoutmemory.h"
 
 #include <QBarCategoryAxis>
 #include <QBarSeries>
@@ -113,6 +114,7 @@ GapPanel::GapPanel(QWidget *parent)
     // Toolbar.
     m_kindFilter = new QComboBox(this);
     m_kindFilter->setObjectName(QStringLiteral("kindFilter"));
+    m_kindFilter->setProperty(LayoutMemory::kRememberChoice, true);
     m_kindFilter->addItem(tr("All kinds"), -1);
     for (gap::GapKind kind : gap::kAllGapKinds)
         m_kindFilter->addItem(QString::fromLatin1(gap::kindName(kind)), int(kind));

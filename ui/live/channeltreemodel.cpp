@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "live/channeltreemodel.h"
 
-#include "redis/redismonitor.h"
+#include "redis/pubsubtypes.h"
 
 #include <QSet>
 #include <algorithm>

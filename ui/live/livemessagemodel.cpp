@@ -2,7 +2,7 @@
 #include "live/livemessagemodel.h"
 
 #include "event/eventcodec.h"
-#include "redis/redismonitor.h"
+#include "redis/pubsubtypes.h"
 
 #include <QDateTime>
 #include <limits>

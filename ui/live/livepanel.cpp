@@ -304,11 +304,11 @@ void LivePanel::setActiveChannels(const redis::ActiveChannels &active)
     m_tree->setActiveChannels(active);
 }
 
-void LivePanel::setSubscriptions(const QList<QByteArray> &patterns)
+void LivePanel::setSubscriptions(const QList<std::pair<QByteArray, bool>> &subscriptions)
 {
     m_subscriptionList->clear();
-    for (const QByteArray &pattern : patterns)
-        addSubscriptionItem(pattern, true);
+    for (const auto &[name, isPattern] : subscriptions)
+        addSubscriptionItem(name, isPattern);
 }
 
 QList<std::pair<QByteArray, bool>> LivePanel::subscriptions() const

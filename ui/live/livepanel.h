@@ -2,7 +2,7 @@
 #pragma once
 
 #include "gap/gaptypes.h"
-#include "redis/redismonitor.h"
+#include "redis/pubsubtypes.h"
 
 #include <QByteArray>
 #include <QElapsedTimer>
@@ -48,8 +48,8 @@ public:
     // The monitor's batches (connected queued to RedisMonitor::messages).
     void appendMessages(const QList<dualscope::redis::PubSubMessage> &batch);
     void setActiveChannels(const dualscope::redis::ActiveChannels &active);
-    // The subscriptions already made (shown as patterns); emits nothing.
-    void setSubscriptions(const QList<QByteArray> &patterns);
+    // The subscriptions already made (name, isPattern); emits nothing.
+    void setSubscriptions(const QList<std::pair<QByteArray, bool>> &subscriptions);
     QList<std::pair<QByteArray, bool>> subscriptions() const; // name, isPattern
 
     // Match verdicts from the checker, by notification id. Gaps set the kind name

@@ -21,14 +21,16 @@ HealthLight::HealthLight(const QString &name, QWidget *parent)
 void HealthLight::setState(State state, const QString &detail)
 {
     m_state = state;
-    const char *colour = state == State::Up     ? "#2e9d42"
-                         : state == State::Down ? "#d13b2f"
-                                                : "#9a9a9a";
+    const char *colour = state == State::Up         ? "#2e9d42"
+                         : state == State::Degraded ? "#d99a00"
+                         : state == State::Down     ? "#d13b2f"
+                                                    : "#9a9a9a";
     m_dot->setStyleSheet(
         QStringLiteral("border-radius: 6px; background: %1;").arg(QLatin1String(colour)));
-    const QString word = state == State::Up     ? tr("up")
-                         : state == State::Down ? tr("down")
-                                                : tr("unknown");
+    const QString word = state == State::Up         ? tr("up")
+                         : state == State::Degraded ? tr("degraded")
+                         : state == State::Down     ? tr("down")
+                                                    : tr("unknown");
     m_text->setText(QStringLiteral("%1 %2").arg(m_name, word));
     setToolTip(QStringLiteral("%1: %2").arg(m_name, detail));
     setAccessibleName(m_text->text());

@@ -9,6 +9,7 @@
 #include "main/healthlight.h"
 #include "main/logpanel.h"
 #include "widgets/elidedlabel.h"
+#include "widgets/layoutmemory.h"
 
 #include <QActionGroup>
 #include <QApplication>
@@ -255,10 +256,8 @@ bool MainWindow::restoreLayout()
         return false;
     restoreGeometry(geometry);
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
-    m_topSplitter->restoreState(
-        settings.value(QStringLiteral("window/streamsSplitter")).toByteArray());
-    m_mainSplitter->restoreState(
-        settings.value(QStringLiteral("window/mainSplitter")).toByteArray());
+    // Every splitter, column width and remembered filter of the window.
+    LayoutMemory::restore(this, settings, QStringLiteral("window/layout"));
     return true;
 }
 
@@ -267,8 +266,7 @@ void MainWindow::saveLayout()
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());
-    settings.setValue(QStringLiteral("window/streamsSplitter"), m_topSplitter->saveState());
-    settings.setValue(QStringLiteral("window/mainSplitter"), m_mainSplitter->saveState());
+    LayoutMemory::save(this, &settings, QStringLiteral("window/layout"));
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

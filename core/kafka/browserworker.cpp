@@ -1,12 +1,59 @@
 // SPDX-License-Identifier: MIT
-#include "browser/browserworker.h"
+#include "kafka/browserworker.h"
 
+#include "kafka/brokerprobe.h"
+#include "kafka/kafkabrowser.h"
 #include "kafka/kafkatail.h"
 
+#include <QHash>
 #include <QMetaType>
 #include <QTimer>
 
-namespace dualscope::ui {
+namespace dualscope::kafka {
+
+namespace {
+
+// How long one broker may take to accept a connection and answer ApiVersions.
+constexpr int kBrokerProbeTimeoutMs = 1000;
+
+// Metadata goes on naming a broker that is down until the cluster notices (and
+// librdkafka's mock never does), so each broker is asked directly; a partition
+// whose leader or a replica did not answer says so. Over TLS or SASL the probe
+// cannot tell (it speaks plaintext only) and every broker counts as up.
+void markUnreachableBrokers(KafkaBrowser *browser, const Properties &properties, TopicInfo *topic)
+{
+    QString error;
+    const auto brokers = browser->brokers(BrowserWorker::kRequestTimeoutMs, &error);
+    if (!brokers)
+        return; // the metadata answered a moment ago; the next refresh tries again
+    QHash<qint32, QString> unreachable;
+    for (const BrokerInfo &broker : *brokers) {
+        const QByteArray address = broker.host + ':' + QByteArray::number(broker.port);
+        const QString why = diagnoseBootstrap(address, properties, kBrokerProbeTimeoutMs);
+        if (!why.isEmpty())
+            unreachable.insert(broker.id, why);
+    }
+    for (PartitionInfo &partition : topic->partitions) {
+        if (!partition.error.isEmpty())
+            continue;
+        if (const auto leader = unreachable.constFind(partition.leader);
+            leader != unreachable.cend()) {
+            partition.error =
+                QStringLiteral("leader broker %1 is down: %2").arg(partition.leader).arg(*leader);
+            continue;
+        }
+        for (const qint32 replica : std::as_const(partition.replicas)) {
+            if (const auto down = unreachable.constFind(replica); down != unreachable.cend()) {
+                partition.error = QStringLiteral("under-replicated: replica broker %1 is down: %2")
+                                      .arg(replica)
+                                      .arg(*down);
+                break;
+            }
+        }
+    }
+}
+
+} // namespace
 
 BrowserWorker::BrowserWorker(QByteArray bootstrap, kafka::Properties properties, QObject *parent)
     : QObject(parent), m_bootstrap(std::move(bootstrap)), m_properties(std::move(properties))
@@ -28,6 +75,7 @@ void BrowserWorker::registerMetaTypes()
     qRegisterMetaType<kafka::Page>();
     qRegisterMetaType<kafka::KafkaRecord>();
     qRegisterMetaType<QList<kafka::KafkaRecord>>();
+    qRegisterMetaType<kafka::TopicInfo>();
     qRegisterMetaType<QList<kafka::TopicInfo>>();
     qRegisterMetaType<QList<kafka::GroupInfo>>();
     qRegisterMetaType<QList<kafka::GroupLag>>();
@@ -58,6 +106,19 @@ void BrowserWorker::refreshTopics()
         emit topicsLoaded(*topics);
     else
         emit failed(QStringLiteral("topics"), error);
+}
+
+void BrowserWorker::refreshTopic(const QByteArray &topic)
+{
+    kafka::KafkaBrowser *b = browser(QStringLiteral("topic"));
+    if (!b)
+        return;
+    QString error;
+    if (auto info = b->topic(topic, kRequestTimeoutMs, &error)) {
+        markUnreachableBrokers(b, m_properties, &*info);
+        emit topicRefreshed(*info);
+    } else
+        emit failed(QStringLiteral("topic"), error);
 }
 
 void BrowserWorker::loadPage(const kafka::PageRequest &request)
@@ -148,4 +209,4 @@ void BrowserWorker::flushTail()
     emit tailRecords(std::exchange(m_tailBuffer, {}));
 }
 
-} // namespace dualscope::ui
+} // namespace dualscope::kafka

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "kafka/kafkabrowser.h"
+#include "kafka/browsertypes.h"
+#include "kafka/kafkaconfig.h"
 #include "kafka/kafkarecord.h"
 
 #include <QByteArray>
@@ -13,12 +14,14 @@
 class QTimer;
 
 namespace dualscope::kafka {
+
+class KafkaBrowser;
 class KafkaTail;
-}
 
-namespace dualscope::ui {
-
-// The Kafka browser's network side: a kafka::KafkaBrowser (blocking calls bounded
+// The Kafka browser's service: the GUI's browser panel drives it through queued
+// calls and sees only the value types of browsertypes.h. Built and moved to its
+// thread by app/, never by ui/.
+// Its network side: a kafka::KafkaBrowser (blocking calls bounded
 // by timeouts) and, while the live tail runs, a kafka::KafkaTail.
 //
 // Threading: construct it on any thread, then moveToThread() a dedicated worker
@@ -41,7 +44,7 @@ public:
     static constexpr int kTailFlushIntervalMs = 50;
     // The most records one tail batch carries: the record table keeps no more
     // than a page, so older records beyond it would be trimmed on arrival anyway.
-    static constexpr int kMaxTailBatch = kafka::KafkaBrowser::kMaxPageCount;
+    static constexpr int kMaxTailBatch = kMaxPageCount;
 
     BrowserWorker(QByteArray bootstrap, kafka::Properties properties, QObject *parent = nullptr);
     ~BrowserWorker() override;
@@ -52,6 +55,9 @@ public:
 
 public slots:
     void refreshTopics();
+    // One topic's partitions, leaders, ISR and watermarks: the panel's refresh
+    // every couple of seconds, cheaper than listing every topic.
+    void refreshTopic(const QByteArray &topic);
     void loadPage(const dualscope::kafka::PageRequest &request);
     void loadGroups();
     void loadGroupLag(const QByteArray &group, const QByteArray &topic);
@@ -61,6 +67,7 @@ public slots:
 
 signals:
     void topicsLoaded(const QList<dualscope::kafka::TopicInfo> &topics);
+    void topicRefreshed(const dualscope::kafka::TopicInfo &topic);
     void pageLoaded(const dualscope::kafka::Page &page);
     void groupsLoaded(const QList<dualscope::kafka::GroupInfo> &groups);
     void groupLagLoaded(const QByteArray &group, const QByteArray &topic,
@@ -70,7 +77,7 @@ signals:
     void tailStopped();
     // In offset order, at most one batch per kTailFlushIntervalMs.
     void tailRecords(const QList<dualscope::kafka::KafkaRecord> &records);
-    // `what` names the request ("topics", "page", "groups", "lag", "tail").
+    // `what` names the request ("topics", "topic", "page", "groups", "lag", "tail").
     void failed(const QString &what, const QString &error);
 
 private:
@@ -86,4 +93,4 @@ private:
     QList<kafka::KafkaRecord> m_tailBuffer;
 };
 
-} // namespace dualscope::ui
+} // namespace dualscope::kafka
