@@ -34,6 +34,11 @@ namespace {
 
 using Subscription = std::pair<QByteArray, bool>; // name, isPattern
 
+// Matches handed to the live view per check tick (100 ms), the newest kept: 20,000
+// a second keeps the verdict column filled at realistic rates; at a flood the
+// rows in between show none, and the counters still count every match.
+constexpr qsizetype kLiveMatchesPerTick = 2000;
+
 // The live view's subscriptions are remembered per connection ("p:" a pattern,
 // "c:" a channel); the checker's patterns are the connection's own.
 QString subscriptionsKey(const QString &connection)
@@ -245,12 +250,16 @@ void Services::startWatchers()
     checkConfig.topic = m_settings.topic;
     checkConfig.redisUrl = *url;
     checkConfig.patterns = m_settings.patterns;
+    // The live view shows a verdict on each row it holds: per 100 ms tick, the
+    // newest matches up to what a screen of rows can use.
+    checkConfig.detector.reportNewestMatches = kLiveMatchesPerTick;
     m_checkThread = startThread(this, "check");
     m_check = new check::CheckSession(checkConfig);
     m_check->moveToThread(m_checkThread);
     ui::GapPanel *gaps = m_window->gapPanel();
     connect(m_check, &check::CheckSession::gapsFound, gaps, &ui::GapPanel::appendGaps);
     connect(m_check, &check::CheckSession::gapsFound, live, &ui::LivePanel::applyGaps);
+    connect(m_check, &check::CheckSession::matchesFound, live, &ui::LivePanel::applyMatches);
     connect(m_check, &check::CheckSession::latencySnapshot, gaps, &ui::GapPanel::setLatency);
     connect(m_check, &check::CheckSession::windowSnapshot, gaps, &ui::GapPanel::setReportWindow);
     connect(m_check, &check::CheckSession::progress, gaps,
@@ -305,6 +314,10 @@ void Services::startWatchers()
             });
     connect(fire, &ui::FirePanel::showNotificationRequested, live,
             &ui::LivePanel::selectNotification);
+    connect(live, &ui::LivePanel::showRecordRequested, m_window->browserPanel(),
+            [this](qint32 partition, qint64 offset) {
+                m_window->browserPanel()->showRecord(m_settings.topic, partition, offset);
+            });
     connect(gaps, &ui::GapPanel::replayMissingRequested, this, &Services::replayMissing);
     // A merged view of reports: its missing events replay and its records open as the
     // live panel's do.

@@ -472,6 +472,8 @@ void CheckSession::endWindow()
 
 void CheckSession::collectGaps()
 {
+    if (QList<gap::MatchedEvent> matches = m_detector->takeMatches(); !matches.isEmpty())
+        emit matchesFound(matches);
     const QList<gap::Gap> gaps = m_detector->takeGaps();
     if (gaps.isEmpty())
         return;

@@ -113,6 +113,9 @@ signals:
     // at start).
     void warning(const QString &message);
     void gapsFound(const QList<dualscope::gap::Gap> &gaps);
+    // Every tick with matches, when CheckConfig::detector.reportNewestMatches asks
+    // for them: the newest ones, for a live view's verdict column.
+    void matchesFound(const QList<dualscope::gap::MatchedEvent> &matches);
     void progress(const dualscope::gap::GapCounts &counts);
     // About once a second: the latency distribution of the matches so far.
     void latencySnapshot(const dualscope::metrics::LatencyHistogram &latency);

@@ -547,6 +547,11 @@ struct GapDetector::State
             entry.verdict = Verdict::Matched;
             ++counts.matched;
             histogram.record(std::max<qint64>(latencyMs, 0) * 1000);
+            if (config.reportNewestMatches > 0) {
+                newestMatches.push_back({id, entry.partition, entry.offset, latencyMs});
+                if (qsizetype(newestMatches.size()) > config.reportNewestMatches)
+                    newestMatches.pop_front();
+            }
             const bool late = latencyMs > config.lateMs;
             if (late || revises) {
                 Gap gap = gapFor(late ? GapKind::Late : GapKind::Matched, id, entry);
@@ -888,6 +893,7 @@ struct GapDetector::State
     GapCounts counts;
     metrics::LatencyHistogram histogram;
     QList<Gap> gaps;
+    std::deque<MatchedEvent> newestMatches;
 };
 
 bool GapDetector::validate(const Config &config, QString *error)
@@ -1258,6 +1264,13 @@ void GapDetector::finish(qint64 nowMs)
 QList<Gap> GapDetector::takeGaps()
 {
     return std::exchange(m_state->gaps, {});
+}
+
+QList<MatchedEvent> GapDetector::takeMatches()
+{
+    QList<MatchedEvent> matches(m_state->newestMatches.cbegin(), m_state->newestMatches.cend());
+    m_state->newestMatches.clear();
+    return matches;
 }
 
 GapCounts GapDetector::counts() const

@@ -84,6 +84,10 @@ public:
         // notification went to another member (the producer partitions differently,
         // or its key is not the source id).
         std::function<qint32(const QByteArray &channel)> partitionOfChannel = {};
+        // Matches are counted, not listed; a live view asks for the newest ones:
+        // takeMatches() returns at most this many since its last call (the older
+        // ones of a burst are let go). 0: none are kept.
+        qsizetype reportNewestMatches = 0;
     };
 
     // Everything that would make the detector misbehave: invalid pointers, a
@@ -160,6 +164,9 @@ public:
 
     // Gaps since the last call (matched events are counted, never listed).
     QList<Gap> takeGaps();
+    // The newest matches since the last call, oldest first, at most
+    // Config::reportNewestMatches of them.
+    QList<MatchedEvent> takeMatches();
     GapCounts counts() const;
     // Matched notifications only, microseconds, receivedMs - record timestamp
     // clamped at 0.

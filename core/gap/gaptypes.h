@@ -73,6 +73,16 @@ struct RedisObservation
     qint32 partition = -1;
 };
 
+// An event whose notification arrived on the expected channel: what a live view
+// needs to show its verdict and open its record.
+struct MatchedEvent
+{
+    QByteArray id;
+    qint32 partition = -1;
+    qint64 offset = -1;
+    qint64 latencyMs = 0;
+};
+
 // One finding. Fields that do not apply keep their "unknown" value (-1 or empty):
 // an orphan has no partition, a missing event has no Redis time.
 struct Gap
@@ -181,3 +191,4 @@ struct RedisOutage
 
 Q_DECLARE_METATYPE(dualscope::gap::Gap)
 Q_DECLARE_METATYPE(dualscope::gap::GapCounts)
+Q_DECLARE_METATYPE(dualscope::gap::MatchedEvent)

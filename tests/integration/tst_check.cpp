@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // `dualscope-cli check` end to end against the sandbox, with traffic the test
 // writes itself: raw librdkafka records and raw PUBLISH commands, defects included.
+#include "checkrun.h"
 #include "event/event.h"
 #include "kafka/kafkaconfig.h"
-#include "checkrun.h"
 #include "peers.h"
 #include "rawproducer.h"
 #include "redis/redisconnection.h"
@@ -20,7 +20,6 @@
 
 using namespace dualscope;
 using namespace dualscope::testing;
-
 
 class TestCheck final : public QObject
 {
@@ -132,7 +131,7 @@ private slots:
                        QString::fromUtf8(box.kafkaBootstrap()), QStringLiteral("--redis"),
                        box.redisUrl(), QStringLiteral("--count"), QStringLiteral("2000"),
                        QStringLiteral("--sources"), QStringLiteral("20")});
-        QVERIFY(publish.waitForFinished(60'000));
+        QVERIFY(ended(publish, 60'000));
         QCOMPARE(publish.exitCode(), 0);
         // then every gap count is 0 and the exit code is 0
         QCOMPARE(check.finish(), 0);
@@ -169,7 +168,7 @@ private slots:
         QVERIFY(box.setRedisDown(true, &error));
         QTest::qWait(1000);
         QVERIFY2(box.setRedisDown(false, &error), qPrintable(error));
-        QVERIFY(publish.waitForFinished(60'000));
+        QVERIFY(ended(publish, 60'000));
         const QJsonObject published =
             QJsonDocument::fromJson(publish.readAllStandardOutput()).object();
         const qint64 skipped = published.value(QLatin1String("redis_skipped")).toInteger(-1);
@@ -240,7 +239,7 @@ private slots:
                       {QStringLiteral("publish"), QStringLiteral("--kafka"),
                        QString::fromUtf8(box.kafkaBootstrap()), QStringLiteral("--redis"),
                        box.redisUrl(), QStringLiteral("--count"), QStringLiteral("300")});
-        QVERIFY(publish.waitForFinished(60'000));
+        QVERIFY(ended(publish, 60'000));
         QCOMPARE(publish.exitCode(), 0);
         // then the early events are unobserved with that cause, the later ones matched
         QCOMPARE(check.finish(), 1);
@@ -293,7 +292,7 @@ private slots:
                       {QStringLiteral("publish"), QStringLiteral("--kafka"),
                        QString::fromUtf8(box.kafkaBootstrap()), QStringLiteral("--redis"),
                        box.redisUrl(), QStringLiteral("--count"), QStringLiteral("300")});
-        QVERIFY(publish.waitForFinished(60'000));
+        QVERIFY(ended(publish, 60'000));
         QCOMPARE(publish.exitCode(), 0);
         QVERIFY(box.kafka().setBrokerRtt(-1, 0, &error));
         // then nothing is an orphan: Kafka lag is normal
@@ -331,7 +330,7 @@ private slots:
                                   QStringLiteral("127.0.0.1:1"), QStringLiteral("--redis"),
                                   QStringLiteral("redis://127.0.0.1:1")} +
                           arguments);
-        QVERIFY(process.waitForFinished(20'000));
+        QVERIFY(ended(process, 20'000));
         QCOMPARE(process.exitCode(), 2);
         const QByteArray err = process.readAllStandardError();
         QVERIFY2(QString::fromUtf8(err).contains(message), err.constData());
@@ -344,7 +343,7 @@ private slots:
                                   QStringLiteral("127.0.0.1:1"), QStringLiteral("--redis"),
                                   QStringLiteral("redis://127.0.0.1:1"),
                                   QStringLiteral("--duration"), QStringLiteral("60")});
-        QVERIFY(process.waitForFinished(30'000));
+        QVERIFY(ended(process, 30'000));
         QCOMPARE(process.exitCode(), 2);
     }
 };

@@ -78,7 +78,7 @@ private slots:
         // and 500 events it sees in time
         QProcess before;
         before.start(cliPath(), publishArguments(box, {QStringLiteral("--count=500")}));
-        QVERIFY(before.waitForFinished(60'000));
+        QVERIFY(ended(before, 60'000));
         QCOMPARE(before.exitCode(), 0);
         // when the checker stops reading (SIGSTOP) while 60,000 more are published,
         // so that Redis cuts it and drops what it had queued for it
@@ -256,7 +256,7 @@ private slots:
         QVERIFY(box.kafka().setBrokerRtt(-1, 2500, &error));
         QTest::qWait(2500);
         QVERIFY(box.kafka().setBrokerRtt(-1, 0, &error));
-        QVERIFY(publish.waitForFinished(60'000));
+        QVERIFY(ended(publish, 60'000));
         // then the outcomes add up, and each latency count equals its outcome count
         const QJsonObject outcomes = publishJson(publish);
         const qint64 acked = outcomes.value(QLatin1String("kafka_acked")).toInteger(-1);
@@ -314,7 +314,7 @@ private slots:
                  QStringLiteral("--inject=wrong_channel=4"), QStringLiteral("--inject=oversized=3"),
                  QStringLiteral("--inject=late=6"), QStringLiteral("--inject=orphan=2"),
                  QStringLiteral("--inject=unparseable=1")}));
-        QVERIFY(publish.waitForFinished(60'000));
+        QVERIFY(ended(publish, 60'000));
         QCOMPARE(publish.exitCode(), 0);
         const QJsonObject summary = publishJson(publish);
         const QJsonObject injected = summary.value(QLatin1String("injected")).toObject();

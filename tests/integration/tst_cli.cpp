@@ -35,7 +35,7 @@ private slots:
         QVERIFY(portAnswers(port));
         // when SIGTERM arrives, it exits 0 and redis-server is gone
         sandbox.process().terminate();
-        QVERIFY(sandbox.process().waitForFinished(10'000));
+        QVERIFY(ended(sandbox.process(), 10'000));
         QCOMPARE(sandbox.process().exitCode(), 0);
         QTRY_VERIFY_WITH_TIMEOUT(!portAnswers(port), 5000);
     }
@@ -159,7 +159,7 @@ private slots:
         QVERIFY2(box.setRedisDown(false, &error), qPrintable(error));
         testing::RedisCliSubscriber subscriber;
         QVERIFY(subscriber.start(box.redis().port(), "events:*"));
-        QVERIFY(publish.waitForFinished(30'000));
+        QVERIFY(ended(publish, 30'000));
         // then the background reconnect picked it up: some notifications skipped, the
         // later ones sent, and each event has exactly one of the two
         QCOMPARE(publish.exitCode(), 0);
@@ -342,7 +342,7 @@ private slots:
             client.waitForFinished(5000);
             tail.waitForFinished(100);
         }
-        QVERIFY(tail.state() == QProcess::NotRunning || tail.waitForFinished(5000));
+        QVERIFY(ended(tail, 5000));
         QCOMPARE(tail.exitCode(), 0);
         const QList<QByteArray> lines = tail.readAllStandardOutput().trimmed().split('\n');
         QCOMPARE(lines.size(), 3);

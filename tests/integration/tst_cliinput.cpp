@@ -187,7 +187,7 @@ private slots:
              QStringLiteral("exec \"$0\" publish --kafka=127.0.0.1:1 "
                             "--redis=redis://127.0.0.1:1 --source-id \"$(printf 'a\\377b')\""),
              cliPath()});
-        QVERIFY(shell.waitForFinished(20'000));
+        QVERIFY(ended(shell, 20'000));
         QCOMPARE(shell.exitCode(), 2);
         const QByteArray err = shell.readAllStandardError();
         QVERIFY2(err.contains("the value of --source-id is not valid UTF-8"), err.constData());

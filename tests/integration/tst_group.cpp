@@ -253,7 +253,7 @@ private slots:
                                  20'000);
         members[2].process().kill();
         members[2].process().waitForFinished();
-        QVERIFY(publisher.waitForFinished(60'000));
+        QVERIFY(ended(publisher, 60'000));
         QCOMPARE(publisher.exitCode(), 0);
         // then the survivors take its partitions over
         QTRY_VERIFY_WITH_TIMEOUT(settled({&members[0], &members[1]}), 30'000);
@@ -290,7 +290,7 @@ private slots:
         // when a third joins mid-run
         QVERIFY(members[2].start(box, memberArguments(QStringLiteral("g3"), QStringLiteral("m2"))));
         QTRY_VERIFY_WITH_TIMEOUT(settled({&members[0], &members[1], &members[2]}), 30'000);
-        QVERIFY(publisher.waitForFinished(60'000));
+        QVERIFY(ended(publisher, 60'000));
         QCOMPARE(publisher.exitCode(), 0);
         QStringList paths;
         QList<QJsonObject> reports;
@@ -355,7 +355,7 @@ private slots:
             QVERIFY(kcat.waitForStarted());
             kcat.write(input);
             kcat.closeWriteChannel();
-            QVERIFY(kcat.waitForFinished(30'000));
+            QVERIFY(ended(kcat, 30'000));
             QCOMPARE(kcat.exitCode(), 0);
         }
         // when each record's key is mapped as a checker maps a channel's source id

@@ -120,7 +120,7 @@ public:
     }
     int finish(int timeoutMs = 60'000)
     {
-        if (!m_process.waitForFinished(timeoutMs))
+        if (!ended(m_process, timeoutMs))
             return -1;
         m_out += m_process.readAllStandardOutput();
         return m_process.exitStatus() == QProcess::NormalExit ? m_process.exitCode() : -1;

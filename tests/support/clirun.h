@@ -21,6 +21,14 @@ struct CliResult
     QByteArray err;
 };
 
+// True once the process has ended. QProcess::waitForFinished() alone answers false
+// for a process that already ended while a QTRY loop ran the event loop, so a
+// fast child would fail a test only because it was fast.
+inline bool ended(QProcess &process, int timeoutMs)
+{
+    return process.state() == QProcess::NotRunning || process.waitForFinished(timeoutMs);
+}
+
 inline CliResult runCli(const QStringList &arguments, int timeoutMs = 60'000,
                         const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment())
 {

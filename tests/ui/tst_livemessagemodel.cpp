@@ -7,6 +7,7 @@
 #include "widgets/elidedlabel.h"
 
 #include <QAbstractItemModelTester>
+#include <QAction>
 #include <QComboBox>
 #include <QLabel>
 #include <QLineEdit>
@@ -485,10 +486,33 @@ void TestLiveMessageModel::panelAppliesGaps()
     LivePanel panel;
     panel.appendMessages(batch(0, 5));
     // A verdict that overtakes its message is applied when the message is shown
-    panel.markMatched(idOf(0), 12);
+    panel.applyMatches({{idOf(0), 2, 4711, 12}});
     QTRY_COMPARE(panel.messageModel()->rowCount(), 5);
     const auto *model = panel.messageModel();
     QCOMPARE(cell(*model, 0, LiveMessageModel::MatchColumn), QStringLiteral("matched"));
+    QCOMPARE(model->data(model->index(0, LiveMessageModel::LatencyColumn)).toLongLong(), 12);
+    QCOMPARE(model->recordAt(0), (std::pair<qint32, qint64>{2, 4711}));
+    // and "Show in Kafka" on that row asks for its record; a row without one cannot
+    QSignalSpy asked(&panel, &LivePanel::showRecordRequested);
+    auto *show = panel.findChild<QAction *>(QStringLiteral("showInKafka"));
+    QVERIFY(show);
+    QVERIFY(panel.selectNotification(idOf(0)));
+    QVERIFY(show->isEnabled());
+    QVERIFY(panel.messageView()->actions().contains(show)); // on its context menu
+    show->trigger();
+    QCOMPARE(asked.count(), 1);
+    QCOMPARE(asked.first().at(0).toInt(), 2);
+    QCOMPARE(asked.first().at(1).toLongLong(), 4711);
+    QVERIFY(panel.selectNotification(idOf(3)));
+    QVERIFY(!show->isEnabled());
+    // a verdict arriving for the selected row enables it there and then
+    dualscope::gap::Gap duplicate;
+    duplicate.kind = dualscope::gap::GapKind::Duplicate;
+    duplicate.id = idOf(3);
+    duplicate.partition = 1;
+    duplicate.offset = 9;
+    panel.applyGaps({duplicate});
+    QVERIFY(show->isEnabled());
 
     dualscope::gap::Gap late;
     late.kind = dualscope::gap::GapKind::Late;

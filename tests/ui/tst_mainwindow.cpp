@@ -195,6 +195,52 @@ private slots:
         QCOMPARE(window.livePanel()->messageModel()->idAt(source.row()), id);
     }
 
+    void anyLiveRowShowsItsVerdictAndOpensItsRecordAndBack()
+    {
+        // given the window in the sandbox, and 30 events fired
+        ui::MainWindow window;
+        app::Services services(&window);
+        startInSandbox(window, services);
+        if (QTest::currentTestFailed())
+            return;
+        fire(window, 30);
+        QTRY_COMPARE_WITH_TIMEOUT(gapCount(window, "matched"), 30, 15'000);
+        // then every live row of them says matched, with a latency
+        ui::LiveMessageModel *live = window.livePanel()->messageModel();
+        const auto verdict = [live](int row) {
+            return live->index(row, ui::LiveMessageModel::MatchColumn).data().toString();
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(live->rowCount(), 30, 10'000);
+        QTRY_VERIFY_WITH_TIMEOUT(verdict(live->rowCount() - 1) == QLatin1String("matched"), 10'000);
+        for (int row = 0; row < live->rowCount(); ++row) {
+            QCOMPARE(verdict(row), QStringLiteral("matched"));
+            QVERIFY(live->index(row, ui::LiveMessageModel::LatencyColumn).data().toLongLong() >= 0);
+        }
+        // when a row in the middle is opened in Kafka
+        const int row = 13;
+        const QByteArray id = live->idAt(row);
+        const auto [partition, offset] = live->recordAt(row);
+        QVERIFY(partition >= 0 && offset >= 0);
+        QVERIFY(window.livePanel()->selectNotification(id));
+        auto *show = window.livePanel()->findChild<QAction *>(QStringLiteral("showInKafka"));
+        QVERIFY(show && show->isEnabled());
+        show->trigger();
+        // then the browser shows that record, its id in the Id column
+        ui::RecordPageModel *page = window.browserPanel()->model();
+        QTRY_VERIFY_WITH_TIMEOUT(page->rowCount() > 0 && page->record(0).offset == offset &&
+                                     page->record(0).partition == partition,
+                                 10'000);
+        QCOMPARE(page->idOf(0), id);
+        // and from the record, "Show notification" selects the same live row
+        window.livePanel()->messageView()->clearSelection();
+        auto *back =
+            window.browserPanel()->findChild<QPushButton *>(QStringLiteral("showNotification"));
+        QTRY_VERIFY_WITH_TIMEOUT(back->isEnabled(), 5000);
+        QTest::mouseClick(back, Qt::LeftButton);
+        const QModelIndex current = window.livePanel()->messageView()->currentIndex();
+        QCOMPARE(live->idAt(window.livePanel()->filterModel()->mapToSource(current).row()), id);
+    }
+
     void cuttingOnlyThePublishersLinkMakesRealMissing()
     {
         // given the window in the sandbox, firing 600 events over 6 s

@@ -109,6 +109,39 @@ private slots:
         QCOMPARE(detector.latency().max(), 15'000);
     }
 
+    void theNewestMatchesAreReportedWhenAskedFor()
+    {
+        // given a detector that keeps the 3 newest matches, and one that keeps none
+        GapDetector::Config keeping = config();
+        keeping.reportNewestMatches = 3;
+        GapDetector detector(keeping);
+        GapDetector silent(config());
+        // when 5 events match, 10 ms + n apart, and one goes to another channel
+        for (int n = 0; n < 5; ++n) {
+            const QByteArray id = "m" + QByteArray::number(n);
+            for (GapDetector *d : {&detector, &silent}) {
+                d->addKafka(record(id, T0 + n, "octocat", 100 + n));
+                d->addRedis(note(id, T0 + n + 10 + n));
+            }
+        }
+        detector.addKafka(record("w", T0 + 9, "octocat", 200));
+        detector.addRedis(note("w", T0 + 20, "events:user:someone"));
+        // then the newest 3 matches come out once, oldest first, with their places
+        const QList<MatchedEvent> matches = detector.takeMatches();
+        QCOMPARE(matches.size(), 3);
+        for (int i = 0; i < 3; ++i) {
+            const int n = i + 2;
+            QCOMPARE(matches[i].id, "m" + QByteArray::number(n));
+            QCOMPARE(matches[i].partition, 0);
+            QCOMPARE(matches[i].offset, 100 + n);
+            QCOMPARE(matches[i].latencyMs, 10 + n);
+        }
+        QVERIFY(detector.takeMatches().isEmpty());
+        QCOMPARE(detector.counts().matched, 5); // every match counted, listed or not
+        QVERIFY(silent.takeMatches().isEmpty());
+        QCOMPARE(silent.counts().matched, 5);
+    }
+
     void notificationBeforeItsKafkaRecordMatches()
     {
         // given Kafka consumer lag: the notification is received first

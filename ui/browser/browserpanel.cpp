@@ -276,8 +276,12 @@ void BrowserPanel::buildUi()
     auto *detailLayout = new QVBoxLayout(detail);
     detailLayout->setContentsMargins(0, 0, 0, 0);
     auto *form = new QFormLayout;
-    form->addRow(tr("Id"), m_id);
-    form->addRow(tr("Key"), m_key);
+    // Key and id on one line: the detail pane's height goes to the value.
+    auto *keyRow = new QHBoxLayout;
+    keyRow->addWidget(m_key, 1);
+    keyRow->addWidget(new QLabel(tr("Id"), this));
+    keyRow->addWidget(m_id, 1);
+    form->addRow(tr("Key"), keyRow);
     form->addRow(tr("Timestamp"), m_timestamp);
     detailLayout->addLayout(form);
     detailLayout->addWidget(m_headers);

@@ -266,13 +266,18 @@ quint8 LiveMessageModel::stateIndex(const QString &state)
     return quint8(m_stateNames.size() - 1);
 }
 
-bool LiveMessageModel::setMatchState(const QByteArray &id, const QString &state, qint64 latencyMs)
+bool LiveMessageModel::setMatchState(const QByteArray &id, const QString &state, qint64 latencyMs,
+                                     qint32 partition, qint64 offset)
 {
     const int row = rowOfId(id);
     if (row < 0)
         return false;
     Row &r = m_rows.at(row);
     r.state = stateIndex(state);
+    if (partition >= 0 && offset >= 0) {
+        r.partition = partition;
+        r.offset = offset;
+    }
     r.latencyMs =
         latencyMs < 0 ? -1 : qint32(qMin<qint64>(latencyMs, std::numeric_limits<qint32>::max()));
     emit dataChanged(index(row, MatchColumn), index(row, LatencyColumn), {Qt::DisplayRole});
@@ -286,6 +291,14 @@ int LiveMessageModel::rowOfId(const QByteArray &id) const
         return -1;
     const qint64 row = it.value() - m_firstSeq;
     return row >= 0 && row < m_rows.size() ? int(row) : -1;
+}
+
+std::pair<qint32, qint64> LiveMessageModel::recordAt(int row) const
+{
+    if (row < 0 || row >= m_rows.size())
+        return {-1, -1};
+    const Row &r = m_rows.at(row);
+    return {r.partition, r.offset};
 }
 
 QByteArray LiveMessageModel::idAt(int row) const

@@ -72,9 +72,14 @@ public:
     qint64 droppedCount() const { return m_rows.droppedCount(); }
 
     // Sets the match column ("matched", "missing", "late", ...) and the latency (-1:
-    // none) of the newest held row with this notification id, emitting dataChanged
-    // for that row. False when no held row has the id (never seen, or let go).
-    bool setMatchState(const QByteArray &id, const QString &state, qint64 latencyMs);
+    // none) of the newest held row with this notification id, and where its Kafka
+    // record is when known (partition -1: not), emitting dataChanged for that row.
+    // False when no held row has the id (never seen, or let go).
+    bool setMatchState(const QByteArray &id, const QString &state, qint64 latencyMs,
+                       qint32 partition = -1, qint64 offset = -1);
+    // The partition and offset of the row's Kafka record, once the checker said;
+    // {-1, -1} before.
+    std::pair<qint32, qint64> recordAt(int row) const;
     // The row of the newest held message with this id, -1 when none.
     int rowOfId(const QByteArray &id) const;
     QByteArray idAt(int row) const;
@@ -90,6 +95,9 @@ private:
         QByteArray payload;
         qint64 receivedMs = 0;
         qint32 latencyMs = -1;
+        // The Kafka record the checker matched it with (or judged it against).
+        qint32 partition = -1;
+        qint64 offset = -1;
         // Where the id and type strings lie inside the payload; length 0 when
         // absent. Offsets rather than copies: no allocation per message.
         quint16 idPos = 0;

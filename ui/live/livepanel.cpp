@@ -5,6 +5,7 @@
 #include "live/livemessagemodel.h"
 #include "widgets/elidedlabel.h"
 
+#include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -144,6 +145,14 @@ LivePanel::LivePanel(QWidget *parent)
     m_detail->setReadOnly(true);
     m_detail->setLineWrapMode(QPlainTextEdit::NoWrap);
 
+    m_showInKafka = new QAction(tr("Show in Kafka"), this);
+    m_showInKafka->setObjectName(QStringLiteral("showInKafka"));
+    m_showInKafka->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
+    m_showInKafka->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    m_showInKafka->setEnabled(false);
+    m_table->addAction(m_showInKafka);
+    m_table->setContextMenuPolicy(Qt::ActionsContextMenu);
+
     auto *toolRow = new QHBoxLayout;
     toolRow->addWidget(m_filter, 1);
     toolRow->addWidget(m_pauseButton);
@@ -180,6 +189,13 @@ LivePanel::LivePanel(QWidget *parent)
     connect(m_filter, &QLineEdit::textChanged, m_proxy,
             [this](const QString &text) { m_proxy->setFilterFixedString(text); });
     connect(m_pauseButton, &QPushButton::toggled, this, &LivePanel::setPaused);
+    connect(m_table, &QTableView::doubleClicked, m_showInKafka, &QAction::trigger);
+    connect(m_showInKafka, &QAction::triggered, this, [this] {
+        const QModelIndex current = m_proxy->mapToSource(m_table->currentIndex());
+        const auto [partition, offset] = m_model->recordAt(current.isValid() ? current.row() : -1);
+        if (partition >= 0)
+            emit showRecordRequested(partition, offset);
+    });
     connect(m_follow, &QCheckBox::toggled, this, [this](bool on) {
         if (on && !m_paused)
             m_table->scrollToBottom();
@@ -241,8 +257,9 @@ void LivePanel::flush()
         m_model->appendBatch(m_pending);
         m_pending.clear();
         for (auto it = m_earlyStates.cbegin(); it != m_earlyStates.cend(); ++it)
-            m_model->setMatchState(it.key(), it->first, it->second);
+            m_model->setMatchState(it.key(), it->state, it->latencyMs, it->partition, it->offset);
         m_earlyStates.clear();
+        updateShowInKafka();
         if (m_follow->isChecked())
             m_table->scrollToBottom();
     }
@@ -370,6 +387,7 @@ void LivePanel::removeSubscription()
 
 void LivePanel::showSelected()
 {
+    updateShowInKafka();
     const QModelIndex current = m_proxy->mapToSource(m_table->currentIndex());
     if (!current.isValid()) {
         m_detail->clear();
@@ -387,12 +405,18 @@ void LivePanel::showSelected()
                                    .arg(QString::fromUtf8(payload)));
 }
 
-void LivePanel::setState(const QByteArray &id, const QString &state, qint64 latencyMs)
+void LivePanel::setState(const QByteArray &id, const Verdict &verdict)
 {
-    if (id.isEmpty() || m_model->setMatchState(id, state, latencyMs))
+    if (id.isEmpty())
         return;
+    if (m_model->setMatchState(id, verdict.state, verdict.latencyMs, verdict.partition,
+                               verdict.offset)) {
+        if (m_model->idAt(m_proxy->mapToSource(m_table->currentIndex()).row()) == id)
+            updateShowInKafka();
+        return;
+    }
     if (!m_pending.isEmpty() && m_earlyStates.size() < kMaxEarlyStates)
-        m_earlyStates.insert(id, {state, latencyMs});
+        m_earlyStates.insert(id, verdict);
 }
 
 void LivePanel::applyGaps(const QList<gap::Gap> &gaps)
@@ -400,13 +424,28 @@ void LivePanel::applyGaps(const QList<gap::Gap> &gaps)
     for (const gap::Gap &g : gaps) {
         const qint64 latency =
             g.kafkaTsMs >= 0 && g.redisTsMs >= 0 ? g.redisTsMs - g.kafkaTsMs : -1;
-        setState(g.id, QString::fromLatin1(gap::kindName(g.kind)), latency);
+        setState(g.id,
+                 {QString::fromLatin1(gap::kindName(g.kind)), latency, g.partition, g.offset});
     }
 }
 
-void LivePanel::markMatched(const QByteArray &id, qint64 latencyMs)
+void LivePanel::applyMatches(const QList<gap::MatchedEvent> &matches)
 {
-    setState(id, QStringLiteral("matched"), latencyMs);
+    const QString matched = QStringLiteral("matched");
+    for (const gap::MatchedEvent &m : matches)
+        setState(m.id, {matched, m.latencyMs, m.partition, m.offset});
+}
+
+void LivePanel::updateShowInKafka()
+{
+    const QModelIndex current = m_proxy->mapToSource(m_table->currentIndex());
+    const auto [partition, offset] = m_model->recordAt(current.isValid() ? current.row() : -1);
+    m_showInKafka->setEnabled(partition >= 0);
+    m_showInKafka->setToolTip(
+        partition >= 0 ? tr("Open its record (partition %1, offset %2) in the Kafka browser")
+                             .arg(partition)
+                             .arg(offset)
+                       : tr("Select a message the checker has matched to its Kafka record"));
 }
 
 bool LivePanel::selectNotification(const QByteArray &id)

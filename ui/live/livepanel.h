@@ -12,6 +12,7 @@
 #include <QWidget>
 #include <utility>
 
+class QAction;
 class QCheckBox;
 class QComboBox;
 class QLabel;
@@ -55,7 +56,8 @@ public:
     // Match verdicts from the checker, by notification id. Gaps set the kind name
     // ("wrong_channel", "duplicate", "late", ...) on the held row of that id.
     void applyGaps(const QList<dualscope::gap::Gap> &gaps);
-    void markMatched(const QByteArray &id, qint64 latencyMs);
+    // The checker's newest matches: "matched", the latency and the record's place.
+    void applyMatches(const QList<dualscope::gap::MatchedEvent> &matches);
     // Selects and scrolls to the newest held row with this id; false when it is not
     // held (let go, not arrived) or hidden by the filter.
     bool selectNotification(const QByteArray &id);
@@ -82,6 +84,8 @@ signals:
     void subscribeRequested(const QByteArray &name, bool isPattern);
     void unsubscribeRequested(const QByteArray &name, bool isPattern);
     void pausedChanged(bool paused);
+    // "Show in Kafka" on the selected message: its record's place.
+    void showRecordRequested(qint32 partition, qint64 offset);
 
 private:
     void flush();
@@ -90,7 +94,15 @@ private:
     void addSubscriptionItem(const QByteArray &name, bool isPattern);
     void showSelected();
     void updateStatus();
-    void setState(const QByteArray &id, const QString &state, qint64 latencyMs);
+    struct Verdict
+    {
+        QString state;
+        qint64 latencyMs = -1;
+        qint32 partition = -1;
+        qint64 offset = -1;
+    };
+    void setState(const QByteArray &id, const Verdict &verdict);
+    void updateShowInKafka();
 
     LiveMessageModel *m_model = nullptr;
     ChannelTreeModel *m_tree = nullptr;
@@ -102,6 +114,9 @@ private:
     QCheckBox *m_follow = nullptr;
     ElidedLabel *m_status = nullptr;
     QPlainTextEdit *m_detail = nullptr;
+    // On the table's context menu, on a double click and on Ctrl+K: no toolbar
+    // room is taken on a laptop screen.
+    QAction *m_showInKafka = nullptr;
     QListWidget *m_subscriptionList = nullptr;
     QLineEdit *m_newSubscription = nullptr;
     QComboBox *m_subscriptionKind = nullptr;
@@ -117,7 +132,7 @@ private:
     bool m_paused = false;
     // Verdicts that overtook their message (still waiting in m_pending); applied at
     // the next flush, then forgotten.
-    QHash<QByteArray, std::pair<QString, qint64>> m_earlyStates;
+    QHash<QByteArray, Verdict> m_earlyStates;
 };
 
 } // namespace dualscope::ui
