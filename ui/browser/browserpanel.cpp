@@ -140,6 +140,10 @@ void BrowserPanel::buildUi()
     m_partitions->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_partitions->verticalHeader()->hide();
     m_partitions->horizontalHeader()->setStretchLastSection(true);
+    // Numbers as wide as they are, so that Status (last, stretched) stays in sight.
+    for (int column = 0; column < PartitionStatus; ++column)
+        m_partitions->horizontalHeader()->setSectionResizeMode(column,
+                                                               QHeaderView::ResizeToContents);
 
     m_groups = new QComboBox(this);
     m_groups->setObjectName(QStringLiteral("groups"));

@@ -32,10 +32,11 @@ public:
         ReceivedColumn,
         ChannelColumn,
         IdColumn,
-        TypeColumn,
-        SizeColumn,
+        // The checker's verdict beside the id, where a laptop screen still shows it.
         MatchColumn,
         LatencyColumn,
+        TypeColumn,
+        SizeColumn,
         ColumnCount
     };
     enum Role {
