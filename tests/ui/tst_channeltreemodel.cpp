@@ -55,6 +55,8 @@ private slots:
     void boundedWithOtherBucket();
     void subscribersFromActiveChannels();
     void ratesOverTheLastPeriod();
+    void ownPatternsCountAmongSubscribers();
+    void aQuietChannelTurnsStaleAndBack();
 };
 
 void TestChannelTreeModel::groupsByPrefixWithOneInsertPerParent()
@@ -206,6 +208,74 @@ void TestChannelTreeModel::ratesOverTheLastPeriod()
     model.updateRates(4'000'000'000);
     QCOMPARE(b.siblingAtColumn(ChannelTreeModel::RateColumn).data().toString(),
              QStringLiteral("0.0"));
+}
+
+void TestChannelTreeModel::ownPatternsCountAmongSubscribers()
+{
+    ChannelTreeModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.addMessages(messagesOn({{"events:user:octocat", 1}, {"audit:x", 1}}));
+    ActiveChannels active;
+    active.channels = {{"events:user:octocat", 1}};
+    active.patternSubscriptions = 4;
+    model.setActiveChannels(active);
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    // when this view subscribes with two patterns, one matching each channel
+    model.setOwnPatterns({"events:*", "events:user:*", "audit:?"});
+    QVERIFY(!changed.isEmpty());
+    const QModelIndex octocat = model.indexOfChannel("events:user:octocat")
+                                    .siblingAtColumn(ChannelTreeModel::SubscribersColumn);
+    const QModelIndex audit =
+        model.indexOfChannel("audit:x").siblingAtColumn(ChannelTreeModel::SubscribersColumn);
+    // then exact subscribers and our matching patterns are shown apart
+    QCOMPARE(octocat.data().toString(), QStringLiteral("1 + 2"));
+    QCOMPARE(audit.data().toString(), QStringLiteral("0 + 1"));
+    const QString tip = octocat.data(Qt::ToolTipRole).toString();
+    QVERIFY2(tip.contains(QLatin1String("1 exact subscriber")), qPrintable(tip));
+    QVERIFY2(tip.contains(QLatin1String("events:*, events:user:*")), qPrintable(tip));
+    QVERIFY2(tip.contains(QLatin1String("4 pattern subscription")), qPrintable(tip));
+    // a '*' crosses '/' as in Redis, and a set matches one character
+    model.addMessages(messagesOn({{"events:repo:owner/repo", 1}, {"audit:yz", 1}}));
+    QCOMPARE(model.indexOfChannel("events:repo:owner/repo")
+                 .siblingAtColumn(ChannelTreeModel::SubscribersColumn)
+                 .data()
+                 .toString(),
+             QStringLiteral("0 + 1"));
+    model.setOwnPatterns({"audit:[xy]", "audit:[^x]z"});
+    QCOMPARE(audit.data().toString(), QStringLiteral("0 + 1"));
+    QCOMPARE(model.indexOfChannel("audit:yz")
+                 .siblingAtColumn(ChannelTreeModel::SubscribersColumn)
+                 .data()
+                 .toString(),
+             QStringLiteral("0 + 1"));
+    // and without patterns, the exact count alone
+    model.setOwnPatterns({});
+    QCOMPARE(octocat.data().toString(), QStringLiteral("1"));
+}
+
+void TestChannelTreeModel::aQuietChannelTurnsStaleAndBack()
+{
+    ChannelTreeModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    constexpr qint64 second = 1'000'000'000;
+    model.addMessages(messagesOn({{"a:b", 1}, {"a:c", 1}}));
+    model.updateRates(1 * second);
+    QVERIFY(!model.isStale("a:b"));
+    // a:c goes on, a:b falls silent past the threshold
+    for (qint64 t = 2; t <= 32; ++t) {
+        model.addMessages(messagesOn({{"a:c", 1}}));
+        model.updateRates(t * second);
+    }
+    QVERIFY(model.isStale("a:b"));
+    QVERIFY(!model.isStale("a:c"));
+    const QModelIndex b = model.indexOfChannel("a:b");
+    QVERIFY(b.data(Qt::ForegroundRole).isValid());
+    QVERIFY(b.data(Qt::ToolTipRole).toString().contains(QLatin1String("Stale")));
+    // one message brings it back
+    model.addMessages(messagesOn({{"a:b", 1}}));
+    model.updateRates(33 * second);
+    QVERIFY(!model.isStale("a:b"));
+    QVERIFY(!b.data(Qt::ForegroundRole).isValid());
 }
 
 QTEST_MAIN(TestChannelTreeModel)

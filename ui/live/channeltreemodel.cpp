@@ -3,6 +3,8 @@
 
 #include "redis/pubsubtypes.h"
 
+#include <QGuiApplication>
+#include <QPalette>
 #include <QSet>
 #include <algorithm>
 #include <unordered_map>
@@ -55,6 +57,51 @@ int ChannelTreeModel::columnCount(const QModelIndex &) const
     return ColumnCount;
 }
 
+namespace {
+
+// A PSUBSCRIBE pattern as Redis matches it (stringmatchlen): '*' any run, '?' one
+// character, '[...]' a set with '^' and ranges, '\\' escapes. Written here because
+// Qt 6.4's wildcardToRegularExpression keeps '*' from crossing '/', which Redis
+// channel names (events:repo:owner/repo) do.
+QRegularExpression redisGlob(const QByteArray &pattern)
+{
+    QString regex = QStringLiteral("\\A");
+    const QString glob = QString::fromUtf8(pattern);
+    for (qsizetype i = 0; i < glob.size(); ++i) {
+        const QChar c = glob[i];
+        if (c == QLatin1Char('*')) {
+            regex += QStringLiteral(".*");
+        } else if (c == QLatin1Char('?')) {
+            regex += QLatin1Char('.');
+        } else if (c == QLatin1Char('\\') && i + 1 < glob.size()) {
+            regex += QRegularExpression::escape(glob.mid(++i, 1));
+        } else if (c == QLatin1Char('[')) {
+            const qsizetype close = glob.indexOf(QLatin1Char(']'), i + 1);
+            if (close < 0) {
+                regex += QRegularExpression::escape(glob.mid(i));
+                break;
+            }
+            QString set = glob.mid(i + 1, close - i - 1);
+            const bool negated = set.startsWith(QLatin1Char('^'));
+            if (negated)
+                set.remove(0, 1);
+            QString escaped;
+            for (const QChar member : std::as_const(set))
+                escaped += member == QLatin1Char('-') ? QString(member)
+                                                      : QRegularExpression::escape(QString(member));
+            regex +=
+                QLatin1Char('[') + QLatin1String(negated ? "^" : "") + escaped + QLatin1Char(']');
+            i = close;
+        } else {
+            regex += QRegularExpression::escape(QString(c));
+        }
+    }
+    regex += QStringLiteral("\\z");
+    return QRegularExpression(regex, QRegularExpression::DotMatchesEverythingOption);
+}
+
+} // namespace
+
 QVariant ChannelTreeModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid))
@@ -69,18 +116,43 @@ QVariant ChannelTreeModel::data(const QModelIndex &index, int role) const
             return node->messages;
         case RateColumn:
             return QString::number(node->rate, 'f', node->rate < 10 ? 1 : 0);
-        case SubscribersColumn:
-            return node->isChannel ? QVariant(node->subscribers) : QVariant();
+        case SubscribersColumn: {
+            if (!node->isChannel)
+                return {};
+            const qsizetype viaPatterns = matchingPatterns(node->fullName).size();
+            return viaPatterns == 0
+                       ? QString::number(node->subscribers)
+                       : QStringLiteral("%1 + %2").arg(node->subscribers).arg(viaPatterns);
         }
+        }
+        return {};
+    case Qt::ForegroundRole:
+        if (node->stale)
+            return QGuiApplication::palette().color(QPalette::Disabled, QPalette::Text);
         return {};
     case Qt::TextAlignmentRole:
         if (index.column() != NameColumn)
             return int(Qt::AlignRight | Qt::AlignVCenter);
         return {};
-    case Qt::ToolTipRole:
+    case Qt::ToolTipRole: {
         if (node->isOther)
             return tr("Channels beyond the first %1").arg(m_maxChannels);
-        return QString::fromUtf8(node->fullName);
+        QString tip = QString::fromUtf8(node->fullName);
+        if (node->stale)
+            tip += tr("\nStale: no message for more than %1 s").arg(kStaleAfterMs / 1000);
+        if (node->isChannel && index.column() == SubscribersColumn) {
+            const QStringList mine = matchingPatterns(node->fullName);
+            tip += tr("\n%1 exact subscriber(s) (PUBSUB NUMSUB)").arg(node->subscribers);
+            if (!mine.isEmpty())
+                tip += tr("\n+ %1 of this view's patterns: %2")
+                           .arg(mine.size())
+                           .arg(mine.join(QStringLiteral(", ")));
+            tip += tr("\nThe server holds %1 pattern subscription(s) in all (PUBSUB NUMPAT); "
+                      "Redis does not say which channels other clients' patterns match.")
+                       .arg(m_patternSubscriptions);
+        }
+        return tip;
+    }
     case FullNameRole:
         return node->fullName;
     case IsChannelRole:
@@ -288,6 +360,32 @@ void ChannelTreeModel::setActiveChannels(const redis::ActiveChannels &active)
     emitChanged(changed, SubscribersColumn, SubscribersColumn);
 }
 
+void ChannelTreeModel::setOwnPatterns(const QList<QByteArray> &patterns)
+{
+    m_ownPatterns.clear();
+    for (const QByteArray &pattern : patterns)
+        m_ownPatterns.append({pattern, redisGlob(pattern)});
+    QList<Node *> channels(m_channels.cbegin(), m_channels.cend());
+    emitChanged(channels, SubscribersColumn, SubscribersColumn);
+}
+
+QStringList ChannelTreeModel::matchingPatterns(const QByteArray &channel) const
+{
+    QStringList mine;
+    const QString name = QString::fromUtf8(channel);
+    for (const auto &[pattern, glob] : m_ownPatterns) {
+        if (glob.match(name).hasMatch())
+            mine << QString::fromUtf8(pattern);
+    }
+    return mine;
+}
+
+bool ChannelTreeModel::isStale(const QByteArray &channel) const
+{
+    const Node *node = m_channels.value(channel);
+    return node && node->stale;
+}
+
 void ChannelTreeModel::updateRates(qint64 nowMonoNs)
 {
     const double seconds = m_lastRateNs ? double(nowMonoNs - m_lastRateNs) / 1e9 : 0;
@@ -303,13 +401,18 @@ void ChannelTreeModel::updateRates(qint64 nowMonoNs)
             continue;
         const double rate =
             seconds > 0 ? double(node->messages - node->messagesAtLastRate) / seconds : 0;
+        if (node->messages != node->messagesAtLastRate || node->lastActiveNs == 0)
+            node->lastActiveNs = nowMonoNs;
         node->messagesAtLastRate = node->messages;
-        if (rate != node->rate) {
+        const bool stale = nowMonoNs - node->lastActiveNs > kStaleAfterMs * 1'000'000;
+        if (rate != node->rate || stale != node->stale) {
             node->rate = rate;
+            node->stale = stale;
             changed.append(node);
         }
     }
-    emitChanged(changed, RateColumn, RateColumn);
+    // The whole row: a stale channel greys out in every column.
+    emitChanged(changed, NameColumn, SubscribersColumn);
 }
 
 void ChannelTreeModel::setMaxChannels(int maxChannels)

@@ -5,6 +5,7 @@
 #include <QByteArray>
 #include <QHash>
 #include <QList>
+#include <QRegularExpression>
 #include <memory>
 #include <vector>
 
@@ -56,9 +57,17 @@ public:
     // Subscriber counts from PUBSUB NUMSUB; channels not listed have none. Active
     // channels not yet seen are added with no messages.
     void setActiveChannels(const redis::ActiveChannels &active);
+    // The patterns this view subscribes with (PSUBSCRIBE globs): a channel they
+    // match shows "N + k", N exact subscribers (NUMSUB) and k of these patterns.
+    // Redis counts pattern subscriptions only server-wide (NUMPAT) and never says
+    // which channels other clients' patterns match; the tooltip says so.
+    void setOwnPatterns(const QList<QByteArray> &patterns);
     // Rates = messages since the previous call / time since it. Called about once a
-    // second with a monotonic clock; the first call only sets the baseline.
+    // second with a monotonic clock; the first call only sets the baseline. A
+    // channel with no message for kStaleAfterMs turns stale (greyed, tooltip).
     void updateRates(qint64 nowMonoNs);
+    static constexpr qint64 kStaleAfterMs = 30'000;
+    bool isStale(const QByteArray &channel) const;
 
     int maxChannels() const { return m_maxChannels; }
     void setMaxChannels(int maxChannels); // applies to channels seen from now on
@@ -87,6 +96,9 @@ private:
         qint64 subscribers = 0;
         qint64 messagesAtLastRate = 0;
         double rate = 0;
+        // Monotonic time of the last rate period that saw a message (0: none yet).
+        qint64 lastActiveNs = 0;
+        bool stale = false;
     };
 
     Node *nodeOf(const QModelIndex &index) const;
@@ -97,6 +109,7 @@ private:
     QHash<QByteArray, Node *> ensureChannels(const QList<QByteArray> &names, bool useOther);
     Node *otherNode();
     void emitChanged(const QList<Node *> &nodes, int firstColumn, int lastColumn);
+    QStringList matchingPatterns(const QByteArray &channel) const;
 
     std::unique_ptr<Node> m_root;
     QHash<QByteArray, Node *> m_channels;
@@ -104,6 +117,7 @@ private:
     int m_maxChannels = kDefaultMaxChannels;
     qint64 m_lastRateNs = 0;
     qint64 m_patternSubscriptions = 0;
+    QList<std::pair<QByteArray, QRegularExpression>> m_ownPatterns;
 };
 
 } // namespace dualscope::ui

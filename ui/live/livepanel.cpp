@@ -184,6 +184,18 @@ LivePanel::LivePanel(QWidget *parent)
     layout->addWidget(split);
 
     connect(addButton, &QPushButton::clicked, this, &LivePanel::addSubscription);
+    // The channel tree counts this view's patterns among each channel's subscribers.
+    const auto ownPatterns = [this] {
+        QList<QByteArray> patterns;
+        for (const auto &[name, isPattern] : subscriptions())
+            if (isPattern)
+                patterns.append(name);
+        m_tree->setOwnPatterns(patterns);
+    };
+    QAbstractItemModel *subscriptionModel = m_subscriptionList->model();
+    connect(subscriptionModel, &QAbstractItemModel::rowsInserted, m_tree, ownPatterns);
+    connect(subscriptionModel, &QAbstractItemModel::rowsRemoved, m_tree, ownPatterns);
+    connect(subscriptionModel, &QAbstractItemModel::modelReset, m_tree, ownPatterns);
     connect(m_newSubscription, &QLineEdit::returnPressed, this, &LivePanel::addSubscription);
     connect(removeButton, &QPushButton::clicked, this, &LivePanel::removeSubscription);
     connect(m_filter, &QLineEdit::textChanged, m_proxy,
