@@ -47,6 +47,23 @@ QString subscriptionsKey(const QString &connection)
            QString::fromLatin1(connection.toUtf8().toPercentEncoding());
 }
 
+// The messages of `batch` that these subscriptions asked for; the batch itself
+// (no copy) when all of them did.
+QList<redis::PubSubMessage> ofSubscriptions(const QList<redis::PubSubMessage> &batch,
+                                            const QList<Subscription> &subscriptions)
+{
+    const auto wanted = [&subscriptions](const redis::PubSubMessage &message) {
+        const bool isPattern = !message.pattern.isEmpty();
+        return subscriptions.contains(
+            Subscription{isPattern ? message.pattern : message.channel, isPattern});
+    };
+    if (std::all_of(batch.cbegin(), batch.cend(), wanted))
+        return batch;
+    QList<redis::PubSubMessage> kept;
+    std::copy_if(batch.cbegin(), batch.cend(), std::back_inserter(kept), wanted);
+    return kept;
+}
+
 std::optional<QList<Subscription>> rememberedSubscriptions(const QString &connection)
 {
     const QSettings settings;
@@ -195,16 +212,24 @@ void Services::startWatchers()
         return;
     }
 
-    // Live channels: the monitor batches, the panel shows.
+    // One subscription per pattern (the contract): this monitor feeds both the live
+    // view and the checker; a checker that lags pauses its reading for both.
+    auto checkBacklog = std::make_shared<std::atomic<qint64>>(0);
     redis::RedisMonitor::Options monitorOptions;
     monitorOptions.connection.url = *url;
     monitorOptions.activeChannelPollMs = 2000;
+    monitorOptions.consumerBacklog = checkBacklog;
     m_monitorThread = startThread(this, "redis-monitor");
     m_monitor = new redis::RedisMonitor(monitorOptions);
     m_monitor->moveToThread(m_monitorThread);
     connect(m_monitorThread, &QThread::finished, m_monitor, &QObject::deleteLater);
     ui::LivePanel *live = m_window->livePanel();
-    connect(m_monitor, &redis::RedisMonitor::messages, live, &ui::LivePanel::appendMessages);
+    // The shared monitor also carries the checker's patterns: the live view takes the
+    // messages of its own subscriptions only (each consumer takes what it asked for).
+    connect(m_monitor, &redis::RedisMonitor::messages, live,
+            [live](const QList<redis::PubSubMessage> &batch) {
+                live->appendMessages(ofSubscriptions(batch, live->subscriptions()));
+            });
     connect(m_monitor, &redis::RedisMonitor::activeChannelsPolled, live,
             &ui::LivePanel::setActiveChannels);
     connect(m_monitor, &redis::RedisMonitor::subscribed, m_window, [this] {
@@ -237,11 +262,6 @@ void Services::startWatchers()
         subscriptions.append({pattern, true});
     subscriptions = rememberedSubscriptions(m_settings.name).value_or(subscriptions);
     live->setSubscriptions(subscriptions);
-    QMetaObject::invokeMethod(m_monitor, [monitor = m_monitor, subscriptions] {
-        for (const auto &[name, isPattern] : subscriptions)
-            monitor->subscribe(name, isPattern);
-        monitor->start();
-    });
 
     // Gaps: a check session that runs for as long as the window.
     check::CheckConfig checkConfig;
@@ -253,6 +273,8 @@ void Services::startWatchers()
     // The live view shows a verdict on each row it holds: per 100 ms tick, the
     // newest matches up to what a screen of rows can use.
     checkConfig.detector.reportNewestMatches = kLiveMatchesPerTick;
+    checkConfig.sharedMonitor = m_monitor;
+    checkConfig.sharedMonitorBacklog = checkBacklog;
     m_checkThread = startThread(this, "check");
     m_check = new check::CheckSession(checkConfig);
     m_check->moveToThread(m_checkThread);
@@ -286,7 +308,15 @@ void Services::startWatchers()
             m_lastRedisNotifications = counts.redisNotifications;
             m_lastRateSampleMs = now;
         });
-    QMetaObject::invokeMethod(m_check, &check::CheckSession::start);
+    // The session adds its patterns to the shared monitor before it starts, so that
+    // it sees the first subscription: start() only validates, makes its Kafka thread
+    // and queues calls, so waiting for it costs the GUI thread no network wait.
+    QMetaObject::invokeMethod(m_check, &check::CheckSession::start, Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(m_monitor, [monitor = m_monitor, subscriptions] {
+        for (const auto &[name, isPattern] : subscriptions)
+            monitor->subscribe(name, isPattern);
+        monitor->start();
+    });
 
     // Kafka browser.
     m_browserThread = startThread(this, "kafka-browser");

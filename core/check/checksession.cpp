@@ -40,6 +40,8 @@ qint64 nowMs()
 CheckSession::CheckSession(CheckConfig config, QObject *parent)
     : QObject(parent), m_config(std::move(config))
 {
+    if (m_config.sharedMonitorBacklog)
+        m_redisBacklog = m_config.sharedMonitorBacklog;
 }
 
 CheckSession::~CheckSession()
@@ -70,19 +72,23 @@ void CheckSession::start()
     m_sinceActivity.start();
     m_windowStartMs = nowMs();
 
-    redis::RedisMonitor::Options monitorOptions;
-    monitorOptions.connection.url = m_config.redisUrl;
-    monitorOptions.connection.connectTimeoutMs = m_config.connectTimeoutMs;
-    // The checker needs the messages and the PING clock, not per-channel counters.
-    monitorOptions.trackChannelStats = false;
-    // What this thread has not taken in yet: past the bound the monitor stops reading
-    // (Redis holds the rest) instead of this process growing without bound.
-    monitorOptions.consumerBacklog = m_redisBacklog;
-    m_redisThread = new QThread(this);
-    m_redisThread->setObjectName(QStringLiteral("check-redis"));
-    m_monitor = new redis::RedisMonitor(monitorOptions);
-    m_monitor->moveToThread(m_redisThread);
-    connect(m_redisThread, &QThread::finished, m_monitor, &QObject::deleteLater);
+    if (m_config.sharedMonitor) {
+        m_monitor = m_config.sharedMonitor;
+    } else {
+        redis::RedisMonitor::Options monitorOptions;
+        monitorOptions.connection.url = m_config.redisUrl;
+        monitorOptions.connection.connectTimeoutMs = m_config.connectTimeoutMs;
+        // The checker needs the messages and the PING clock, not per-channel counters.
+        monitorOptions.trackChannelStats = false;
+        // What this thread has not taken in yet: past the bound the monitor stops
+        // reading (Redis holds the rest) instead of this process growing without bound.
+        monitorOptions.consumerBacklog = m_redisBacklog;
+        m_redisThread = new QThread(this);
+        m_redisThread->setObjectName(QStringLiteral("check-redis"));
+        m_monitor = new redis::RedisMonitor(monitorOptions);
+        m_monitor->moveToThread(m_redisThread);
+        connect(m_redisThread, &QThread::finished, m_monitor, &QObject::deleteLater);
+    }
     connect(m_monitor, &redis::RedisMonitor::messages, this, &CheckSession::onMessages);
     connect(m_monitor, &redis::RedisMonitor::deliveredUpTo, this,
             [this](qint64 wallMs) { m_redisClockMs = std::max(m_redisClockMs, wallMs); });
@@ -166,14 +172,17 @@ void CheckSession::start()
         maybeReady();
     });
 
-    m_redisThread->start();
+    if (m_redisThread)
+        m_redisThread->start();
     m_kafkaThread->start();
     const QList<QByteArray> patterns = m_config.patterns;
     redis::RedisMonitor *monitor = m_monitor;
-    QMetaObject::invokeMethod(m_monitor, [monitor, patterns] {
+    const bool own = !m_config.sharedMonitor;
+    QMetaObject::invokeMethod(m_monitor, [monitor, patterns, own] {
         for (const QByteArray &pattern : patterns)
             monitor->subscribe(pattern, true);
-        monitor->start();
+        if (own)
+            monitor->start(); // a shared monitor is started by its owner
     });
 
     m_tick = new QTimer(this);
@@ -250,7 +259,11 @@ void CheckSession::onMessages(const QList<redis::PubSubMessage> &messages)
     }
     m_sinceActivity.restart();
     const bool group = !m_config.group.isEmpty();
+    const bool shared = m_config.sharedMonitor != nullptr;
     for (const redis::PubSubMessage &message : messages) {
+        // A shared monitor also carries the live view's own subscriptions.
+        if (shared && (message.pattern.isEmpty() || !m_config.patterns.contains(message.pattern)))
+            continue;
         qint32 partition = -1;
         if (group) {
             // Decided from the channel alone, before any JSON is parsed: another
@@ -593,6 +606,15 @@ void CheckSession::stopPeers()
         m_redisThread->wait();
         m_redisThread = nullptr;
         m_monitor = nullptr; // deleted as its thread finished
+    } else if (m_monitor) {
+        // Shared: its owner stops it. This session stops listening, except to
+        // messages(): onMessages() goes on taking them off the shared backlog, so
+        // a finished check never pauses the monitor for its other consumers.
+        disconnect(m_monitor, &redis::RedisMonitor::deliveredUpTo, this, nullptr);
+        disconnect(m_monitor, &redis::RedisMonitor::outageStarted, this, nullptr);
+        disconnect(m_monitor, &redis::RedisMonitor::outageEnded, this, nullptr);
+        disconnect(m_monitor, &redis::RedisMonitor::startFailed, this, nullptr);
+        disconnect(m_monitor, &redis::RedisMonitor::subscribed, this, nullptr);
     }
     if (m_kafkaThread) {
         QMetaObject::invokeMethod(m_tail, &kafka::KafkaTail::stop, Qt::BlockingQueuedConnection);

@@ -62,6 +62,15 @@ struct CheckConfig
     // watch with a broken publisher must not fill the memory with gap rows).
     qsizetype maxReportedGaps = 100'000;
     int connectTimeoutMs = 5000;
+    // The GUI's one subscription per pattern: when set, the session takes the
+    // messages of its patterns from this monitor instead of subscribing on a
+    // connection of its own. The caller owns the monitor, has moved it to a thread,
+    // built it with consumerBacklog = sharedMonitorBacklog (so that a lagging check
+    // still pauses its reading), and starts it only after start() returned (the
+    // session adds its patterns first, so it sees the first subscription). Messages
+    // of the monitor's other subscriptions (a live view's channels) are ignored.
+    redis::RedisMonitor *sharedMonitor = nullptr;
+    std::shared_ptr<std::atomic<qint64>> sharedMonitorBacklog;
 };
 
 // Once a second: where the check stands (progress lines, metrics, status bars).

@@ -20,6 +20,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QMenu>
 #include <QProcess>
 #include <QPushButton>
@@ -239,6 +240,51 @@ private slots:
         QTest::mouseClick(back, Qt::LeftButton);
         const QModelIndex current = window.livePanel()->messageView()->currentIndex();
         QCOMPARE(live->idAt(window.livePanel()->filterModel()->mapToSource(current).row()), id);
+    }
+
+    void oneSubscriptionFeedsTheLiveViewAndTheChecker()
+    {
+        // given the window in the sandbox
+        ui::MainWindow window;
+        app::Services services(&window);
+        startInSandbox(window, services);
+        if (QTest::currentTestFailed())
+            return;
+        // then Redis sees one pattern subscriber for the live view and the checker
+        const auto patternSubscribers = [&services] {
+            QProcess cli;
+            cli.start(QStringLiteral("redis-cli"),
+                      {QStringLiteral("-u"), services.settings().redisUrl, QStringLiteral("CLIENT"),
+                       QStringLiteral("LIST")});
+            if (!cli.waitForFinished(10'000))
+                return -1;
+            int count = 0;
+            for (const QByteArray &line : cli.readAllStandardOutput().split('\n'))
+                if (line.contains(" psub=") && !line.contains(" psub=0 "))
+                    ++count;
+            return count;
+        };
+        QCOMPARE(patternSubscribers(), 1);
+        // when the live view drops its pattern and events are fired
+        auto *list =
+            window.livePanel()->findChild<QListWidget *>(QStringLiteral("subscriptionList"));
+        QVERIFY(list && list->count() == 1);
+        list->setCurrentRow(0);
+        QTest::mouseClick(
+            window.livePanel()->findChild<QPushButton *>(QStringLiteral("removeSubscription")),
+            Qt::LeftButton);
+        QVERIFY(window.livePanel()->subscriptions().isEmpty());
+        const int rowsBefore = window.livePanel()->messageModel()->rowCount();
+        fire(window, 25);
+        // then the checker still judges every event, on the same subscription
+        QTRY_COMPARE_WITH_TIMEOUT(gapCount(window, "matched"), 25, 15'000);
+        QCOMPARE(patternSubscribers(), 1);
+        // and the live view took none of them: it no longer asked for the pattern.
+        // (The monitor's batches reached this thread's queue before the checker's
+        // counts that said matched, so they have been handed to the panel by now.)
+        QCOMPARE(window.livePanel()->pendingCount(), 0);
+        QCOMPARE(window.livePanel()->messageModel()->rowCount(), rowsBefore);
+        QSettings().remove(QStringLiteral("live"));
     }
 
     void cuttingOnlyThePublishersLinkMakesRealMissing()
