@@ -31,8 +31,6 @@ qint64 nowNs()
 // How often undelivered work is looked at without a wake-up: a fallback for the
 // queue's io event, and the cadence at which outcomes are handed out in batches.
 constexpr int kTickMs = 50;
-// The batch id of staged extra messages: no outcome waits for their replies.
-constexpr quint64 kUntrackedBatch = 0;
 // A full local queue is retried after polling this long for delivery reports.
 constexpr int kQueueFullPollMs = 10;
 
@@ -567,9 +565,21 @@ void DualPublisher::stageDefects(InFlight *item, const event::Event &event, quin
     }
 }
 
+void DualPublisher::keepExtras(InFlight *item)
+{
+    // Sent with the next pipeline (before, a stray staged after a missing event was
+    // listed in --json but never published).
+    if (item->extraCount == 0)
+        return;
+    m_pendingExtras += std::exchange(item->extraCommands, {});
+    m_pendingExtraCount += std::exchange(item->extraCount, 0);
+}
+
 void DualPublisher::queueNotification(InFlight *item)
 {
     if (item->defect == Defect::Missing) {
+        // Its own notification is withheld, not the extras staged after it.
+        keepExtras(item);
         ++m_stats.redisWithheld;
         redisDone(item, RedisOutcome::NotAttempted,
                   QStringLiteral("withheld: a staged missing notification"));
@@ -605,20 +615,23 @@ void DualPublisher::releaseDelayed()
 
 void DualPublisher::flushNotifications()
 {
-    if (m_toNotify.empty())
+    if (m_toNotify.empty() && m_pendingExtraCount == 0)
         return;
     if (!m_redisUp || !m_sender) {
         for (InFlight *item : std::exchange(m_toNotify, {})) {
             ++m_skippedThisOutage;
             redisDone(item, RedisOutcome::Skipped, QStringLiteral("Redis was down"));
         }
+        m_pendingExtras.clear();
+        m_pendingExtraCount = 0;
         return;
     }
     // One pipeline: every PUBLISH of this round in one write.
     QByteArray pipeline;
     qsizetype pipelineSize = 0;
-    QByteArray extras; // staged copies, orphans and strays: sent after, not tracked
-    int extraCount = 0;
+    // Staged copies, orphans and strays: sent after, answered apart.
+    QByteArray extras = std::exchange(m_pendingExtras, {});
+    int extraCount = std::exchange(m_pendingExtraCount, 0);
     for (const InFlight *item : m_toNotify)
         pipelineSize += item->redisCommand.size();
     pipeline.reserve(pipelineSize);
@@ -627,21 +640,28 @@ void DualPublisher::flushNotifications()
         extras += item->extraCommands;
         extraCount += item->extraCount;
     }
-    const quint64 batchId = ++m_lastBatchId;
     const int count = static_cast<int>(m_toNotify.size());
-    m_sentBatches.insert(batchId, std::exchange(m_toNotify, {}));
+    const quint64 batchId = count > 0 ? ++m_lastBatchId : 0;
+    if (count > 0)
+        m_sentBatches.insert(batchId, std::exchange(m_toNotify, {}));
+    const quint64 extrasId = extraCount > 0 ? ++m_lastBatchId : 0;
+    if (extraCount > 0)
+        m_extraBatches.insert(extrasId);
     QMetaObject::invokeMethod(
         m_sender,
-        [sender = m_sender, batchId, pipeline, count, extras, extraCount] {
-            sender->send(batchId, pipeline, count);
+        [sender = m_sender, batchId, pipeline, count, extras, extrasId, extraCount] {
+            if (count > 0)
+                sender->send(batchId, pipeline, count);
             if (extraCount > 0)
-                sender->send(kUntrackedBatch, extras, extraCount);
+                sender->send(extrasId, extras, extraCount);
         },
         Qt::QueuedConnection);
 }
 
 void DualPublisher::onBatchDone(const RedisBatchResult &result)
 {
+    if (m_extraBatches.remove(result.batchId))
+        return; // staged extras: answered, nothing to account for
     const auto found = m_sentBatches.find(result.batchId);
     if (found == m_sentBatches.end())
         return; // already given up on at the shutdown deadline
@@ -762,7 +782,7 @@ void DualPublisher::shutdownTick()
 {
     pollKafka();
     releaseDelayed();
-    const bool drained = m_liveCount == 0;
+    const bool drained = m_liveCount == 0 && m_extraBatches.isEmpty() && m_pendingExtraCount == 0;
     if (!drained && nowNs() < m_shutdownDeadlineNs)
         return;
     if (!drained) {

@@ -15,6 +15,7 @@
 #include <QHash>
 #include <QLoggingCategory>
 #include <QObject>
+#include <QSet>
 #include <deque>
 #include <optional>
 
@@ -129,6 +130,9 @@ private:
     void redisDone(InFlight *item, RedisOutcome outcome, QString error);
     void finishIfComplete(InFlight *item);
     void queueNotification(InFlight *item);
+    // A withheld (staged missing) event's extras, for the next pipeline: an event
+    // has one own defect, so they are orphans and strays, never its own copy.
+    void keepExtras(InFlight *item);
     void stageDefects(InFlight *item, const event::Event &event, quint64 ticket);
     void releaseDelayed();
     void flushNotifications();
@@ -168,6 +172,15 @@ private:
     std::vector<InFlight *> m_toNotify;                    // for the next Redis pipeline
     QHash<quint64, std::vector<InFlight *>> m_sentBatches; // handed to the sender
     quint64 m_lastBatchId = 0;
+    // Pipelines of staged extras (copies, orphans, strays) not answered yet: they
+    // belong to no event, but the run is not over, nor the shutdown drained, until
+    // Redis has them; a stray staged after the last event is otherwise lost at exit
+    // while --json lists it.
+    QSet<quint64> m_extraBatches;
+    // Extras of events whose own notification is withheld (staged missing): sent
+    // with the next pipeline.
+    QByteArray m_pendingExtras;
+    int m_pendingExtraCount = 0;
     QList<PublishOutcome> m_outcomes; // batched until the next tick
 
     PublisherStats m_stats;

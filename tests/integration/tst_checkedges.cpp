@@ -329,8 +329,9 @@ private slots:
         QCOMPARE(count(report, "wrong_channel"), 4);
         QCOMPARE(count(report, "oversized"), 3);
         QCOMPARE(count(report, "late"), 6);
-        QCOMPARE(count(report, "orphan"), 2);
-        QCOMPARE(count(report, "unparseable"), 1);
+        // (the counts in the message when one is off: what was unjudged, and why)
+        QVERIFY2(count(report, "orphan") == 2, qPrintable(countsText(report)));
+        QVERIFY2(count(report, "unparseable") == 1, qPrintable(countsText(report)));
         QCOMPARE(count(report, "unobserved"), 0);
         QCOMPARE(count(report, "matched"), 1000 - 7 - 4);
         QSet<QString> staged, found;
@@ -342,6 +343,33 @@ private slots:
                 found.insert(gap.value(QLatin1String("id")).toString());
         }
         QCOMPARE(found, staged);
+    }
+
+    void extrasStagedAfterAMissingEventAreStillSent()
+    {
+        // given a check, and a run of one event whose own notification is withheld
+        // (staged missing) with an orphan and a stray staged after it: the defect
+        // plan put them on the same event, as it may in any run
+        sandbox::Sandbox box;
+        QString error;
+        QVERIFY2(box.start(&error), qPrintable(error));
+        CheckRun check;
+        QVERIFY(check.start(box, {QStringLiteral("--until-idle"), QStringLiteral("3")}));
+        QProcess publish;
+        publish.start(cliPath(), publishArguments(box, {QStringLiteral("--count=1"),
+                                                        QStringLiteral("--inject=missing=1"),
+                                                        QStringLiteral("--inject=orphan=1"),
+                                                        QStringLiteral("--inject=unparseable=1")}));
+        QVERIFY(ended(publish, 60'000));
+        QCOMPARE(publish.exitCode(), 0);
+        // then the check finds all three: the extras went out, and before the
+        // publisher exited
+        QCOMPARE(check.finish(), 1);
+        const QJsonObject report = check.report();
+        QVERIFY2(count(report, "missing") == 1, qPrintable(countsText(report)));
+        QVERIFY2(count(report, "orphan") == 1, qPrintable(countsText(report)));
+        QVERIFY2(count(report, "unparseable") == 1, qPrintable(countsText(report)));
+        QCOMPARE(count(report, "matched"), 0);
     }
 
     void aRoundRobinProducerSpreadsAKey()
