@@ -4,6 +4,7 @@
 #include "browser/browserpanel.h"
 #include "browser/recordpagemodel.h"
 #include "check/checksession.h"
+#include "compose/eventtracewindow.h"
 #include "compose/firepanel.h"
 #include "gaps/gappanel.h"
 #include "gaps/reportviewer.h"
@@ -282,6 +283,8 @@ void Services::startWatchers()
     connect(m_check, &check::CheckSession::gapsFound, gaps, &ui::GapPanel::appendGaps);
     connect(m_check, &check::CheckSession::gapsFound, live, &ui::LivePanel::applyGaps);
     connect(m_check, &check::CheckSession::matchesFound, live, &ui::LivePanel::applyMatches);
+    ui::EventTraceWindow *trace = m_window->traceWindow();
+    connect(m_check, &check::CheckSession::eventTraced, trace, &ui::EventTraceWindow::setStatus);
     connect(m_check, &check::CheckSession::latencySnapshot, gaps, &ui::GapPanel::setLatency);
     connect(m_check, &check::CheckSession::windowSnapshot, gaps, &ui::GapPanel::setReportWindow);
     connect(m_check, &check::CheckSession::progress, gaps,
@@ -344,6 +347,16 @@ void Services::startWatchers()
             });
     connect(fire, &ui::FirePanel::showNotificationRequested, live,
             &ui::LivePanel::selectNotification);
+    connect(trace, &ui::EventTraceWindow::showRecordRequested, m_window->browserPanel(),
+            [this](qint32 partition, qint64 offset) {
+                m_window->browserPanel()->showRecord(m_settings.topic, partition, offset);
+                m_window->raise();
+            });
+    connect(trace, &ui::EventTraceWindow::showNotificationRequested, live,
+            [this, live](const QByteArray &id) {
+                live->selectNotification(id);
+                m_window->raise();
+            });
     connect(live, &ui::LivePanel::showRecordRequested, m_window->browserPanel(),
             [this](qint32 partition, qint64 offset) {
                 m_window->browserPanel()->showRecord(m_settings.topic, partition, offset);
@@ -367,11 +380,22 @@ void Services::fire(const ui::FireRequest &request)
 {
     if (m_publisher)
         return; // one run at a time: the panel shows Stop while running
+    ui::EventTraceWindow *trace = request.trace ? m_window->traceWindow() : nullptr;
+    if (trace) {
+        trace->begin(QString::fromUtf8(m_settings.topic));
+        trace->show();
+        trace->raise();
+    }
+    const auto refuse = [this, trace](const QString &why) {
+        m_window->firePanel()->setError(why);
+        if (trace)
+            trace->setFireError(why);
+    };
     generate::TemplateError templateError;
     std::optional<generate::EventTemplate> eventTemplate =
         generate::EventTemplate::compile(request.templateText, &templateError);
     if (!eventTemplate) {
-        m_window->firePanel()->setError(templateError.toString());
+        refuse(templateError.toString());
         return;
     }
     eventTemplate->setSourceSpread(request.sources);
@@ -386,11 +410,12 @@ void Services::fire(const ui::FireRequest &request)
         config.redisUrl.port = m_publisherLinkPort;
     }
     config.ordering = request.ordering;
+    config.reportOutcomes = request.trace; // the one event's outcome, for its trace
     if (!request.defects.isEmpty()) {
         std::optional<publish::DefectPlan> plan = publish::DefectPlan::fromCounts(
             request.defects, request.run.count, QRandomGenerator::global()->generate(), &error);
         if (!plan) {
-            m_window->firePanel()->setError(error);
+            refuse(error);
             return;
         }
         config.defects = std::move(plan);
@@ -406,10 +431,34 @@ void Services::fire(const ui::FireRequest &request)
     const qint64 requested = request.run.count;
     connect(m_publisher, &publish::DualPublisher::started, m_run, &publish::PublishRun::start);
     connect(m_publisher, &publish::DualPublisher::startFailed, panel,
-            [this, panel](const QString &why) {
-                panel->setError(why);
+            [this, refuse](const QString &why) {
+                refuse(why);
                 finishFire();
             });
+    if (trace) {
+        // The one event's outcome: the trace shows it and asks the checker to follow
+        // its id (looked up, so a verdict given before the request still comes).
+        connect(m_publisher, &publish::DualPublisher::outcomesReady, trace,
+                [this, trace](const QList<publish::PublishOutcome> &outcomes) {
+                    if (outcomes.isEmpty())
+                        return;
+                    trace->setPublishOutcome(outcomes.constFirst());
+                    if (m_check)
+                        QMetaObject::invokeMethod(
+                            m_check, [check = m_check, id = outcomes.constFirst().eventId] {
+                                check->traceEvent(id);
+                            });
+                });
+        connect(
+            this, &Services::fireFinished, trace,
+            [trace](const publish::RunSummary &run) {
+                QStringList staged;
+                for (const auto &[defect, id] : run.injected)
+                    staged.append(QLatin1String(publish::defectName(defect)));
+                trace->setStaged(staged.join(QStringLiteral(", ")));
+            },
+            Qt::SingleShotConnection);
+    }
     connect(m_run, &publish::PublishRun::lastAcked, panel, &ui::FirePanel::setLastAcked);
     connect(m_run, &publish::PublishRun::progress, panel,
             [panel, requested](const publish::PublisherStats &stats, qint64 generated) {

@@ -422,6 +422,7 @@ void CheckSession::tick()
     if (m_redisClockMs > 0)
         m_detector->advance(m_redisClockMs);
     collectGaps();
+    reportTrace();
     if (!m_config.group.isEmpty() && m_ticks % kCommitEveryTicks == 0)
         commitJudged();
     emit progress(m_detector->counts());
@@ -483,6 +484,38 @@ void CheckSession::endWindow()
                     << "ms for the last notifications";
 }
 
+void CheckSession::traceEvent(const QByteArray &id)
+{
+    m_tracedId = id;
+    m_tracedStatus.reset();
+    m_tracedDetail.clear();
+    reportTrace();
+}
+
+void CheckSession::reportTrace()
+{
+    if (m_tracedId.isEmpty())
+        return;
+    gap::EventStatus status;
+    if (m_detector) {
+        status = m_detector->statusOf(m_tracedId);
+    } else {
+        status.id = m_tracedId;
+        status.detail = QStringLiteral("the checker is not watching yet");
+    }
+    if (status.detail.isEmpty())
+        status.detail = m_tracedDetail;
+    if (m_tracedStatus && status.stage == gap::EventStatus::Stage::NotSeen &&
+        m_tracedStatus->stage != gap::EventStatus::Stage::NotSeen) {
+        m_tracedId.clear(); // forgotten after its memory window: the last word stands
+        return;
+    }
+    if (m_tracedStatus == status)
+        return;
+    m_tracedStatus = status;
+    emit eventTraced(status);
+}
+
 void CheckSession::collectGaps()
 {
     if (QList<gap::MatchedEvent> matches = m_detector->takeMatches(); !matches.isEmpty())
@@ -490,6 +523,12 @@ void CheckSession::collectGaps()
     const QList<gap::Gap> gaps = m_detector->takeGaps();
     if (gaps.isEmpty())
         return;
+    if (!m_tracedId.isEmpty()) {
+        for (const gap::Gap &gap : gaps) {
+            if (gap.id == m_tracedId)
+                m_tracedDetail = gap.detail;
+        }
+    }
     QList<gap::Gap> listed;
     for (const gap::Gap &gap : gaps) {
         if (gap.revises) {

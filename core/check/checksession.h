@@ -114,6 +114,11 @@ public:
     void stop();
 
     gap::GapCounts counts() const { return m_detector ? m_detector->counts() : gap::GapCounts(); }
+    // Follows one event (the GUI's "Fire one"): eventTraced() now and at each tick
+    // its status changes, until another id is traced or the checker forgets it. The
+    // status is looked up, not caught in passing, so an id traced after its verdict
+    // was given still gets it.
+    void traceEvent(const QByteArray &id);
 
 signals:
     // Subscribed to Redis and positioned in Kafka: traffic from now on is judged.
@@ -126,6 +131,8 @@ signals:
     // for them: the newest ones, for a live view's verdict column.
     void matchesFound(const QList<dualscope::gap::MatchedEvent> &matches);
     void progress(const dualscope::gap::GapCounts &counts);
+    // The traced event's status, each time it changes (see traceEvent()).
+    void eventTraced(const dualscope::gap::EventStatus &status);
     // About once a second: the latency distribution of the matches so far.
     void latencySnapshot(const dualscope::metrics::LatencyHistogram &latency);
     // With it, once a second: the window so far (topic, partitions read, patterns,
@@ -160,6 +167,7 @@ private:
     CheckResult resultSoFar() const;
     gap::ReportWindow windowSoFar() const;
     void collectGaps();
+    void reportTrace();
     void fail(const QString &error);
     void maybeReady();
     void startJudging(qint64 observedSinceMs);
@@ -206,6 +214,10 @@ private:
     // Rows of m_gaps holding a missing or unobserved verdict, by id: a revision
     // replaces its row.
     QHash<QByteArray, qsizetype> m_silentGapRows;
+    // traceEvent()'s id, the status last emitted for it, and its newest gap's words.
+    QByteArray m_tracedId;
+    std::optional<gap::EventStatus> m_tracedStatus;
+    QString m_tracedDetail;
     QList<gap::PartitionRange> m_kafkaSkipped;
     qint64 m_gapsNotListed = 0;
     int m_ticks = 0;

@@ -1266,6 +1266,62 @@ QList<Gap> GapDetector::takeGaps()
     return std::exchange(m_state->gaps, {});
 }
 
+EventStatus GapDetector::statusOf(const QByteArray &id) const
+{
+    const State &s = *m_state;
+    EventStatus status;
+    status.id = id;
+    const auto it = s.index.constFind(id);
+    if (it == s.index.cend())
+        return status;
+    const Entry &entry = s.slab[*it];
+    status.partition = entry.partition;
+    status.offset = entry.offset;
+    status.kafkaTsMs = entry.haveKafka ? entry.kafkaTsMs : -1;
+    status.channel = entry.channel;
+    status.expectedChannel = entry.expectedChannel;
+    status.redisTsMs = entry.redisTsMs;
+    status.copies = entry.copies;
+    // Clamped at 0 as the histogram is: Redis's delivery time is bounded from the
+    // checker's PING clock, and may read a little before the record's own stamp.
+    if (entry.haveKafka && entry.deliveredMs >= 0)
+        status.latencyMs = std::max<qint64>(entry.deliveredMs - entry.kafkaTsMs, 0);
+    switch (entry.stage) {
+    case Stage::AwaitingNotification:
+        status.stage = EventStatus::Stage::AwaitingNotification;
+        return status;
+    case Stage::AwaitingKafka:
+        status.stage = EventStatus::Stage::AwaitingKafka;
+        return status;
+    case Stage::Judged:
+        break;
+    }
+    status.stage = EventStatus::Stage::Judged;
+    switch (entry.verdict) {
+    case Verdict::Matched:
+        status.verdict = status.latencyMs > s.config.lateMs ? GapKind::Late : GapKind::Matched;
+        break;
+    case Verdict::WrongChannel:
+        status.verdict = GapKind::WrongChannel;
+        break;
+    case Verdict::Missing:
+        status.verdict = GapKind::Missing;
+        break;
+    case Verdict::Unobserved:
+        status.verdict = GapKind::Unobserved;
+        break;
+    case Verdict::Orphan:
+        status.verdict = GapKind::Orphan;
+        break;
+    case Verdict::None:
+        // Judged without a verdict of its own: a record from before the window.
+        status.stage = EventStatus::Stage::NotSeen;
+        status.detail = QStringLiteral("its record is from before the check window: not judged");
+        break;
+    }
+    return status;
+}
+
 QList<MatchedEvent> GapDetector::takeMatches()
 {
     QList<MatchedEvent> matches(m_state->newestMatches.cbegin(), m_state->newestMatches.cend());

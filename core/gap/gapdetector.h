@@ -168,6 +168,10 @@ public:
     // Config::reportNewestMatches of them.
     QList<MatchedEvent> takeMatches();
     GapCounts counts() const;
+    // Where the event of this id stands: a hash lookup, for tracing one event.
+    // Judged events are known for as long as they are remembered (3 x grace, or the
+    // missing memory); after that, and before anything of it was read, NotSeen.
+    EventStatus statusOf(const QByteArray &id) const;
     // Matched notifications only, microseconds, receivedMs - record timestamp
     // clamped at 0.
     const metrics::LatencyHistogram &latency() const;

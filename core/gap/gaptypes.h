@@ -83,6 +83,33 @@ struct MatchedEvent
     qint64 latencyMs = 0;
 };
 
+// Where one event stands in the checker, for a trace of one fired event. Fields
+// that do not apply yet keep their "unknown" value (-1 or empty).
+struct EventStatus
+{
+    enum class Stage : quint8 {
+        NotSeen,              // the checker holds nothing of this id (yet, or no longer)
+        AwaitingNotification, // its Kafka record was read, no notification yet
+        AwaitingKafka,        // its notification came first; the record is not read yet
+        Judged,               // `verdict` is given
+    };
+    QByteArray id;
+    Stage stage = Stage::NotSeen;
+    // When judged: Matched, Late, WrongChannel, Missing, Unobserved or Orphan.
+    GapKind verdict = GapKind::Matched;
+    qint32 partition = -1;
+    qint64 offset = -1;
+    qint64 kafkaTsMs = -1;
+    QByteArray channel; // of the first notification
+    QByteArray expectedChannel;
+    qint64 redisTsMs = -1; // when the checker read the first notification
+    qint64 latencyMs = -1; // from the record's timestamp to Redis's delivery, >= 0
+    quint32 copies = 0;    // notifications seen (more than one: duplicate)
+    QString detail;        // the checker's own words, from its gap when there is one
+
+    friend bool operator==(const EventStatus &, const EventStatus &) = default;
+};
+
 // One finding. Fields that do not apply keep their "unknown" value (-1 or empty):
 // an orphan has no partition, a missing event has no Redis time.
 struct Gap
@@ -192,3 +219,4 @@ struct RedisOutage
 Q_DECLARE_METATYPE(dualscope::gap::Gap)
 Q_DECLARE_METATYPE(dualscope::gap::GapCounts)
 Q_DECLARE_METATYPE(dualscope::gap::MatchedEvent)
+Q_DECLARE_METATYPE(dualscope::gap::EventStatus)

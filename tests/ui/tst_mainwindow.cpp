@@ -3,6 +3,7 @@
 // user does first.
 #include "browser/browserpanel.h"
 #include "browser/recordpagemodel.h"
+#include "compose/eventtracewindow.h"
 #include "compose/firepanel.h"
 #include "gaps/gappanel.h"
 #include "live/livemessagemodel.h"
@@ -194,6 +195,84 @@ private slots:
         QVERIFY(current.isValid());
         const QModelIndex source = window.livePanel()->filterModel()->mapToSource(current);
         QCOMPARE(window.livePanel()->messageModel()->idAt(source.row()), id);
+    }
+
+    void fireOneTracesThatEventThroughBothStreams()
+    {
+        // given the window in the sandbox
+        ui::MainWindow window;
+        app::Services services(&window);
+        startInSandbox(window, services);
+        if (QTest::currentTestFailed())
+            return;
+        ui::EventTraceWindow *trace = window.traceWindow();
+        QVERIFY(!trace->isVisible());
+        const auto label = [trace](const char *name) {
+            auto *found = trace->findChild<QLabel *>(QLatin1String(name));
+            return found ? found->text() : QStringLiteral("(no label %1)").arg(QLatin1String(name));
+        };
+        // when "Fire one" is clicked
+        auto *fireOne = window.firePanel()->findChild<QPushButton *>(QStringLiteral("fireOne"));
+        QVERIFY(fireOne);
+        QTRY_VERIFY_WITH_TIMEOUT(fireOne->isEnabled(), 5000);
+        QTest::mouseClick(fireOne, Qt::LeftButton);
+        // then a trace window follows it: the verdict, its record, its notification
+        QVERIFY(trace->isVisible());
+        QTRY_COMPARE_WITH_TIMEOUT(trace->verdictText(), QStringLiteral("matched"), 15'000);
+        const QByteArray id = trace->tracedId();
+        QVERIFY(!id.isEmpty());
+        static const QRegularExpression place(
+            QStringLiteral("^events, partition (\\d+), offset (\\d+)$"));
+        const QRegularExpressionMatch where = place.match(label("traceKafkaPlace"));
+        QVERIFY2(where.hasMatch(), qPrintable(label("traceKafkaPlace")));
+        QCOMPARE(label("traceKafkaStatus"), QStringLiteral("acknowledged"));
+        QVERIFY2(label("traceKafkaAck").endsWith(QLatin1String(" ms")),
+                 qPrintable(label("traceKafkaAck")));
+        QCOMPARE(label("tracePublisherRedis"), QStringLiteral("sent"));
+        QCOMPARE(label("traceStaged"), QStringLiteral("none"));
+        QVERIFY2(label("traceChannel").startsWith(QLatin1String("events:")),
+                 qPrintable(label("traceChannel")));
+        QVERIFY2(label("traceLatency").endsWith(QLatin1String(" ms")),
+                 qPrintable(label("traceLatency")));
+        QTRY_COMPARE_WITH_TIMEOUT(gapCount(window, "matched"), 1, 5000); // the next tick
+        // and its record opens in the browser in one click
+        auto *showRecord = trace->findChild<QPushButton *>(QStringLiteral("traceShowRecord"));
+        QVERIFY(showRecord && showRecord->isEnabled());
+        QTest::mouseClick(showRecord, Qt::LeftButton);
+        const qint64 offset = where.captured(2).toLongLong();
+        QTRY_VERIFY_WITH_TIMEOUT(window.browserPanel()->model()->rowCount() > 0 &&
+                                     window.browserPanel()->model()->record(0).offset == offset,
+                                 10'000);
+        QVERIFY(window.browserPanel()->model()->record(0).value.contains(id));
+        // and its notification is selected in the live table in one click
+        auto *showNotification =
+            trace->findChild<QPushButton *>(QStringLiteral("traceShowNotification"));
+        QVERIFY(showNotification && showNotification->isEnabled());
+        QTest::mouseClick(showNotification, Qt::LeftButton);
+        const QModelIndex current = window.livePanel()->messageView()->currentIndex();
+        QVERIFY(current.isValid());
+        const QModelIndex source = window.livePanel()->filterModel()->mapToSource(current);
+        QCOMPARE(window.livePanel()->messageModel()->idAt(source.row()), id);
+
+        // when one event is fired with a missing notification staged
+        auto *stage = window.firePanel()->findChild<QCheckBox *>(QStringLiteral("stageDefects"));
+        QVERIFY(stage);
+        stage->setChecked(true);
+        window.firePanel()->findChild<QSpinBox *>(QStringLiteral("inject_missing"))->setValue(5);
+        QTRY_VERIFY_WITH_TIMEOUT(fireOne->isEnabled(), 10'000);
+        QTest::mouseClick(fireOne, Qt::LeftButton);
+        // then the trace says what was staged, waits out the grace window and ends missing
+        QTRY_VERIFY_WITH_TIMEOUT(!trace->tracedId().isEmpty() && trace->tracedId() != id, 10'000);
+        QTRY_COMPARE_WITH_TIMEOUT(trace->verdictText(), QStringLiteral("missing"), 15'000);
+        QTRY_COMPARE_WITH_TIMEOUT(label("traceStaged"), QStringLiteral("missing"), 5000);
+        QVERIFY2(label("tracePublisherRedis").contains(QLatin1String("withheld")),
+                 qPrintable(label("tracePublisherRedis")));
+        QVERIFY2(label("traceDetail").contains(QLatin1String("grace window")),
+                 qPrintable(label("traceDetail")));
+        QCOMPARE(label("traceChannel"), QStringLiteral("—"));
+        QVERIFY(!showNotification->isEnabled());
+        // and one event carried one defect: exactly one missing on the gap panel
+        QTRY_COMPARE_WITH_TIMEOUT(gapCount(window, "missing"), 1, 10'000);
     }
 
     void anyLiveRowShowsItsVerdictAndOpensItsRecordAndBack()
@@ -409,6 +488,14 @@ private slots:
         if (stop)
             QTest::mouseClick(stop, Qt::LeftButton);
         QTest::qWait(1000);
+        // "Fire one" and its trace, the window on its own
+        auto *fireOne = window.firePanel()->findChild<QPushButton *>(QStringLiteral("fireOne"));
+        QVERIFY(fireOne);
+        QTRY_VERIFY_WITH_TIMEOUT(fireOne->isEnabled(), 10'000);
+        QTest::mouseClick(fireOne, Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(window.traceWindow()->verdictText(), QStringLiteral("matched"),
+                                  15'000);
+        window.traceWindow()->grab().save(dir + QStringLiteral("/event-trace.png"));
     }
 
     void replayMissingResendsTheirNotifications()

@@ -142,6 +142,60 @@ private slots:
         QCOMPARE(silent.counts().matched, 5);
     }
 
+    void oneEventsStatusFollowsItThroughEachStage()
+    {
+        GapDetector detector(config());
+        using Stage = EventStatus::Stage;
+        // before anything of it was read
+        QCOMPARE(detector.statusOf("t1").stage, Stage::NotSeen);
+        QCOMPARE(detector.statusOf("t1").id, QByteArray("t1"));
+        // its record read: waiting, with its place
+        detector.addKafka(record("t1", T0, "octocat", 7));
+        EventStatus status = detector.statusOf("t1");
+        QCOMPARE(status.stage, Stage::AwaitingNotification);
+        QCOMPARE(status.partition, 0);
+        QCOMPARE(status.offset, 7);
+        QCOMPARE(status.kafkaTsMs, T0);
+        QCOMPARE(status.expectedChannel, QByteArray("events:user:octocat"));
+        QVERIFY(status.channel.isEmpty());
+        // its notification: matched, with channel, receipt and latency
+        detector.addRedis(note("t1", T0 + 15));
+        status = detector.statusOf("t1");
+        QCOMPARE(status.stage, Stage::Judged);
+        QCOMPARE(status.verdict, GapKind::Matched);
+        QCOMPARE(status.channel, QByteArray("events:user:octocat"));
+        QCOMPARE(status.redisTsMs, T0 + 15);
+        QCOMPARE(status.latencyMs, 15);
+        QCOMPARE(status.copies, 1u);
+        // a second copy: still matched, two copies
+        detector.addRedis(note("t1", T0 + 30));
+        QCOMPARE(detector.statusOf("t1").copies, 2u);
+        // remembered for 3 x grace, then forgotten
+        detector.advance(T0 + 30 + 4 * kGrace);
+        QCOMPARE(detector.statusOf("t1").stage, Stage::NotSeen);
+    }
+
+    void oneEventsStatusNamesEachVerdict()
+    {
+        GapDetector detector(config());
+        detector.setKafkaCaughtUp(T0, true); // so that an orphan can be judged
+        detector.addKafka(record("late", T0, "octocat", 1));
+        detector.addRedis(note("late", T0 + 1500)); // above lateMs (1000), within grace
+        detector.addKafka(record("wrong", T0, "octocat", 2));
+        detector.addRedis(note("wrong", T0 + 5, "events:user:someone"));
+        detector.addKafka(record("lost", T0, "octocat", 3));
+        detector.addRedis(note("first", T0 + 5)); // its record not read yet
+        QCOMPARE(detector.statusOf("first").stage, EventStatus::Stage::AwaitingKafka);
+        QCOMPARE(detector.statusOf("late").verdict, GapKind::Late);
+        QCOMPARE(detector.statusOf("wrong").verdict, GapKind::WrongChannel);
+        QCOMPARE(detector.statusOf("lost").stage, EventStatus::Stage::AwaitingNotification);
+        detector.advance(T0 + kGrace + 1);
+        QCOMPARE(detector.statusOf("lost").stage, EventStatus::Stage::Judged);
+        QCOMPARE(detector.statusOf("lost").verdict, GapKind::Missing);
+        detector.advance(T0 + 5 + kGrace + 1);
+        QCOMPARE(detector.statusOf("first").verdict, GapKind::Orphan);
+    }
+
     void notificationBeforeItsKafkaRecordMatches()
     {
         // given Kafka consumer lag: the notification is received first

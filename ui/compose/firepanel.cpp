@@ -216,11 +216,17 @@ void FirePanel::buildUi()
     m_fire = new QPushButton(tr("Fire"), this);
     m_fire->setObjectName(QStringLiteral("fire"));
     m_fire->setToolTip(tr("Ctrl+Return"));
+    m_fireOne = new QPushButton(tr("Fire one"), this);
+    m_fireOne->setObjectName(QStringLiteral("fireOne"));
+    m_fireOne->setToolTip(tr("Fire a single event and follow it: its Kafka record, its "
+                             "notification and the checker's verdict in one window "
+                             "(Ctrl+Shift+Return)"));
     m_stop = new QPushButton(tr("Stop"), this);
     m_stop->setObjectName(QStringLiteral("stop"));
     m_stop->setEnabled(false);
     auto *buttons = new QHBoxLayout;
     buttons->addWidget(m_fire, 1);
+    buttons->addWidget(m_fireOne);
     buttons->addWidget(m_stop);
 
     m_progress = new QProgressBar(this);
@@ -295,6 +301,7 @@ void FirePanel::buildUi()
         connect(edit, &QLineEdit::textChanged, this, &FirePanel::scheduleValidation);
 
     connect(m_fire, &QPushButton::clicked, this, &FirePanel::fire);
+    connect(m_fireOne, &QPushButton::clicked, this, &FirePanel::fireOne);
     connect(m_stop, &QPushButton::clicked, this, &FirePanel::stopRequested);
     // On the panel, not the button: the shortcut works while the editor has focus.
     for (const QKeySequence &keys :
@@ -302,6 +309,12 @@ void FirePanel::buildUi()
         auto *shortcut = new QShortcut(keys, this);
         shortcut->setContext(Qt::WidgetWithChildrenShortcut);
         connect(shortcut, &QShortcut::activated, this, &FirePanel::fire);
+    }
+    for (const QKeySequence &keys : {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Return),
+                                     QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Enter)}) {
+        auto *shortcut = new QShortcut(keys, this);
+        shortcut->setContext(Qt::WidgetWithChildrenShortcut);
+        connect(shortcut, &QShortcut::activated, this, &FirePanel::fireOne);
     }
     connect(m_save, &QPushButton::clicked, this, &FirePanel::saveTemplate);
     connect(m_delete, &QPushButton::clicked, this, &FirePanel::deleteTemplate);
@@ -400,6 +413,7 @@ void FirePanel::highlightLine(int line)
 void FirePanel::updateFireEnabled()
 {
     m_fire->setEnabled(m_valid && !m_running);
+    m_fireOne->setEnabled(m_valid && !m_running);
 }
 
 void FirePanel::fireRun(int count, double rate, int sources)
@@ -410,14 +424,8 @@ void FirePanel::fireRun(int count, double rate, int sources)
     fire();
 }
 
-void FirePanel::fire()
+FireRequest FirePanel::currentRequest() const
 {
-    if (m_running)
-        return;
-    if (m_validateTimer->isActive())
-        validate();
-    if (!m_valid)
-        return;
     FireRequest request;
     request.templateText = m_validText;
     request.sources = m_sources->value();
@@ -432,8 +440,45 @@ void FirePanel::fire()
         }
         request.injectDelayMs = m_injectDelay->value();
     }
+    return request;
+}
+
+bool FirePanel::readyToFire()
+{
+    if (m_running)
+        return false;
+    if (m_validateTimer->isActive())
+        validate(); // Ctrl+Return right after typing
+    if (!m_valid)
+        return false;
     setRunMessage(QString(), false);
+    return true;
+}
+
+void FirePanel::fire()
+{
+    if (!readyToFire())
+        return;
     saveRunShape();
+    emit fireRequested(currentRequest());
+}
+
+void FirePanel::fireOne()
+{
+    if (!readyToFire())
+        return;
+    FireRequest request = currentRequest();
+    request.run.count = 1;
+    request.run.rate = 0;
+    request.trace = true;
+    // A staged defect can be traced too (one missing: the trace ends "missing"), but
+    // one event carries one defect at most: the first staged kind, in the list's order.
+    for (const publish::Defect defect : publish::kAllDefects) {
+        if (request.defects.contains(defect)) {
+            request.defects = {{defect, 1}};
+            break;
+        }
+    }
     emit fireRequested(request);
 }
 

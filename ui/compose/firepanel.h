@@ -38,6 +38,8 @@ struct FireRequest
     // and how long a staged late notification is held back.
     QHash<publish::Defect, qint64> defects;
     int injectDelayMs = 1500;
+    // "Fire one": a single event, followed through both streams in a trace window.
+    bool trace = false;
 };
 
 // The event composer: a JSON template validated as it is typed, placeholders,
@@ -94,7 +96,11 @@ private:
     QByteArray withOverrides(const QByteArray &text) const;
     void highlightLine(int line);
     void updateFireEnabled();
+    // Validates a pending edit first; false while running or invalid.
+    bool readyToFire();
     void fire();
+    void fireOne();
+    FireRequest currentRequest() const;
     void saveTemplate();
     void deleteTemplate();
     void loadTemplate(const QString &name);
@@ -123,6 +129,7 @@ private:
     QSpinBox *m_injectDelay = nullptr;
     QComboBox *m_ordering = nullptr;
     QPushButton *m_fire = nullptr;
+    QPushButton *m_fireOne = nullptr;
     QPushButton *m_stop = nullptr;
     QProgressBar *m_progress = nullptr;
     QLabel *m_kafkaAcked = nullptr;

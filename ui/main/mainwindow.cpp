@@ -2,6 +2,7 @@
 #include "main/mainwindow.h"
 
 #include "browser/browserpanel.h"
+#include "compose/eventtracewindow.h"
 #include "compose/firepanel.h"
 #include "gaps/gappanel.h"
 #include "gaps/reportviewer.h"
@@ -32,7 +33,7 @@ namespace dualscope::ui {
 MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent), m_live(new LivePanel(this)), m_browser(new BrowserPanel(this)),
       m_gaps(new GapPanel(this)), m_fire(new FirePanel(this)), m_log(new LogPanel(this)),
-      m_kafkaLight(new HealthLight(tr("Kafka"), this)),
+      m_trace(new EventTraceWindow(this)), m_kafkaLight(new HealthLight(tr("Kafka"), this)),
       m_redisLight(new HealthLight(tr("Redis"), this)), m_banner(new ElidedLabel(this, 20))
 {
     setObjectName(QStringLiteral("mainWindow"));

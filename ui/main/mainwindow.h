@@ -12,6 +12,7 @@ namespace dualscope::ui {
 class ElidedLabel;
 
 class BrowserPanel;
+class EventTraceWindow;
 class FirePanel;
 class GapPanel;
 class HealthLight;
@@ -37,6 +38,8 @@ public:
     GapPanel *gapPanel() const { return m_gaps; }
     FirePanel *firePanel() const { return m_fire; }
     LogPanel *logPanel() const { return m_log; }
+    // "Fire one"'s trace: a window of its own, hidden until a trace begins.
+    EventTraceWindow *traceWindow() const { return m_trace; }
     HealthLight *kafkaLight() const { return m_kafkaLight; }
     HealthLight *redisLight() const { return m_redisLight; }
 
@@ -82,6 +85,7 @@ private:
     GapPanel *m_gaps = nullptr;
     FirePanel *m_fire = nullptr;
     LogPanel *m_log = nullptr;
+    EventTraceWindow *m_trace = nullptr;
     HealthLight *m_kafkaLight = nullptr;
     HealthLight *m_redisLight = nullptr;
     ElidedLabel *m_banner = nullptr;
