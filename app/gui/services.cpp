@@ -331,49 +331,43 @@ void Services::startWatchers()
     connect(m_window->browserPanel(), &ui::BrowserPanel::clusterProblemChanged, this,
             &Services::showKafkaHealth);
     m_window->browserPanel()->refresh();
-    connect(gaps, &ui::GapPanel::openKafkaRecord, m_window->browserPanel(),
-            [this](qint32 partition, qint64 offset) {
-                m_window->browserPanel()->showRecord(m_settings.topic, partition, offset);
-            });
+    connect(gaps, &ui::GapPanel::openKafkaRecord, this, &Services::showRecordInBrowser);
     connect(gaps, &ui::GapPanel::selectNotification, live, &ui::LivePanel::selectNotification);
     // The Kafka page's id column reads the id where the checker reads it.
     m_window->browserPanel()->model()->setIdPointer(gap::FieldMapping{}.kafkaId);
     connect(m_window->browserPanel(), &ui::BrowserPanel::showNotificationRequested, live,
             &ui::LivePanel::selectNotification);
     ui::FirePanel *fire = m_window->firePanel();
-    connect(fire, &ui::FirePanel::showRecordRequested, m_window->browserPanel(),
-            [this](qint32 partition, qint64 offset) {
-                m_window->browserPanel()->showRecord(m_settings.topic, partition, offset);
-            });
+    connect(fire, &ui::FirePanel::showRecordRequested, this, &Services::showRecordInBrowser);
     connect(fire, &ui::FirePanel::showNotificationRequested, live,
             &ui::LivePanel::selectNotification);
-    connect(trace, &ui::EventTraceWindow::showRecordRequested, m_window->browserPanel(),
-            [this](qint32 partition, qint64 offset) {
-                m_window->browserPanel()->showRecord(m_settings.topic, partition, offset);
-                m_window->raise();
-            });
+    connect(trace, &ui::EventTraceWindow::showRecordRequested, this, &Services::showRecordAndRaise);
     connect(trace, &ui::EventTraceWindow::showNotificationRequested, live,
             [this, live](const QByteArray &id) {
                 live->selectNotification(id);
                 m_window->raise();
             });
-    connect(live, &ui::LivePanel::showRecordRequested, m_window->browserPanel(),
-            [this](qint32 partition, qint64 offset) {
-                m_window->browserPanel()->showRecord(m_settings.topic, partition, offset);
-            });
+    connect(live, &ui::LivePanel::showRecordRequested, this, &Services::showRecordInBrowser);
     connect(gaps, &ui::GapPanel::replayMissingRequested, this, &Services::replayMissing);
     // A merged view of reports: its missing events replay and its records open as the
     // live panel's do.
     connect(m_window, &ui::MainWindow::reportViewerOpened, this, [this](ui::ReportViewer *viewer) {
         ui::GapPanel *merged = viewer->gapPanel();
-        connect(merged, &ui::GapPanel::openKafkaRecord, m_window->browserPanel(),
-                [this](qint32 partition, qint64 offset) {
-                    m_window->browserPanel()->showRecord(m_settings.topic, partition, offset);
-                    m_window->raise();
-                });
+        connect(merged, &ui::GapPanel::openKafkaRecord, this, &Services::showRecordAndRaise);
         connect(merged, &ui::GapPanel::replayMissingRequested, this, &Services::replayMissing);
     });
     emit ready();
+}
+
+void Services::showRecordInBrowser(qint32 partition, qint64 offset)
+{
+    m_window->browserPanel()->showRecord(m_settings.topic, partition, offset);
+}
+
+void Services::showRecordAndRaise(qint32 partition, qint64 offset)
+{
+    showRecordInBrowser(partition, offset);
+    m_window->raise(); // asked from a window of its own (a trace, merged reports)
 }
 
 void Services::fire(const ui::FireRequest &request)

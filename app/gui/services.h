@@ -95,6 +95,9 @@ private:
     void stopFire();
     void finishFire();
     void replayMissing(const QList<gap::Gap> &missing);
+    // The browser on the record at this place of the settings' topic.
+    void showRecordInBrowser(qint32 partition, qint64 offset);
+    void showRecordAndRaise(qint32 partition, qint64 offset);
     void wireFaults();
     // The Kafka light from what is known: the checker's tail runs (up), the
     // browser cannot read some partitions (degraded), the check failed (down).

@@ -125,7 +125,6 @@ void EventTraceWindow::begin(const QString &topic)
     m_topic = topic;
     m_partition = -1;
     m_offset = -1;
-    m_kafkaFailed = false;
     m_notificationSeen = false;
     m_title->setFullText(tr("Firing one event…"));
     for (QLabel *label : {m_kafkaStatus, m_kafkaPlace, m_kafkaAck, m_publisherRedis, m_channel,
@@ -152,7 +151,6 @@ void EventTraceWindow::setPublishOutcome(const publish::PublishOutcome &outcome)
         m_kafkaStatus->setText(tr("not persisted: %1").arg(outcome.kafkaError));
         break;
     }
-    m_kafkaFailed = !outcome.kafkaOk;
     if (outcome.kafkaOk) {
         setPlace(outcome.partition, outcome.offset);
         m_kafkaAck->setText(milliseconds(outcome.kafkaAckUs / 1000.0));
@@ -161,7 +159,7 @@ void EventTraceWindow::setPublishOutcome(const publish::PublishOutcome &outcome)
     if (!outcome.redisError.isEmpty())
         redis += QStringLiteral(": ") + outcome.redisError;
     m_publisherRedis->setText(redis);
-    if (m_kafkaFailed && outcome.redis == publish::RedisOutcome::NotAttempted)
+    if (!outcome.kafkaOk && outcome.redis == publish::RedisOutcome::NotAttempted)
         setVerdict(tr("no event"),
                    tr("Kafka did not persist the record, so kafka-first ordering sent no "
                       "notification: nothing for the checker to reconcile."),
@@ -189,9 +187,8 @@ void EventTraceWindow::setStatus(const gap::EventStatus &status)
 {
     if (m_id.isEmpty() || status.id != m_id)
         return;
-    if (status.partition >= 0 && m_partition < 0) {
+    if (status.partition >= 0 && m_partition < 0)
         setPlace(status.partition, status.offset);
-    }
     if (!status.channel.isEmpty()) {
         m_notificationSeen = true;
         QString channel = QString::fromUtf8(status.channel);

@@ -56,7 +56,6 @@ private:
     QString m_topic;
     qint32 m_partition = -1;
     qint64 m_offset = -1;
-    bool m_kafkaFailed = false;
     bool m_notificationSeen = false;
     ElidedLabel *m_title = nullptr;
     QLabel *m_kafkaStatus = nullptr;
