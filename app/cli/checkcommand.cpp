@@ -232,14 +232,9 @@ int runCheckCommand(const QStringList &arguments)
     config.detector.graceMs = grace;
     config.detector.lateMs = late;
     config.detector.maxNotificationBytes = maxBytes;
-    if (parser.isSet(QStringLiteral("channel-template"))) {
-        const auto channelTemplate =
-            event::ChannelTemplate::parse(parser.value(QStringLiteral("channel-template")), &error);
-        if (!channelTemplate) {
-            printError(error);
-            return ExitError;
-        }
-        config.detector.channelTemplate = *channelTemplate;
+    if (!readChannelTemplate(parser, &config.detector.channelTemplate, &error)) {
+        printError(error);
+        return ExitError;
     }
     applyMappingOptions(parser, &config.detector.mapping);
     if (!readGroupOptions(parser, &config, &error)) {

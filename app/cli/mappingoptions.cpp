@@ -38,4 +38,17 @@ void applyMappingOptions(const QCommandLineParser &parser, gap::FieldMapping *ma
     }
 }
 
+bool readChannelTemplate(const QCommandLineParser &parser, event::ChannelTemplate *channelTemplate,
+                         QString *error)
+{
+    if (!parser.isSet(QStringLiteral("channel-template")))
+        return true;
+    const std::optional<event::ChannelTemplate> parsed =
+        event::ChannelTemplate::parse(parser.value(QStringLiteral("channel-template")), error);
+    if (!parsed)
+        return false;
+    *channelTemplate = *parsed;
+    return true;
+}
+
 } // namespace dualscope::cli

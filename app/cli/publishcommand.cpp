@@ -4,6 +4,7 @@
 #include "event/channeltemplate.h"
 #include "generate/eventtemplate.h"
 #include "io/userfile.h"
+#include "mappingoptions.h"
 #include "publish/dualpublisher.h"
 #include "publish/failuretally.h"
 #include "signalwatcher.h"
@@ -256,13 +257,8 @@ bool readPublishOptions(const QCommandLineParser &parser, PublishRequest *reques
         return false;
     }
 
-    if (parser.isSet(QStringLiteral("channel-template"))) {
-        std::optional<event::ChannelTemplate> channelTemplate =
-            event::ChannelTemplate::parse(parser.value(QStringLiteral("channel-template")), error);
-        if (!channelTemplate)
-            return false;
-        request->channelTemplate = *channelTemplate;
-    }
+    if (!readChannelTemplate(parser, &request->channelTemplate, error))
+        return false;
 
     if (parser.isSet(QStringLiteral("template"))) {
         const QString path = parser.value(QStringLiteral("template"));

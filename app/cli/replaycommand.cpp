@@ -200,14 +200,9 @@ int runReplayCommand(const QStringList &arguments)
     config.kafkaBootstrap = connection.kafkaBootstrap;
     config.kafkaProperties = connection.kafkaProperties;
     config.redisUrl = connection.redisUrl;
-    if (parser.isSet(QStringLiteral("channel-template"))) {
-        const auto channelTemplate =
-            event::ChannelTemplate::parse(parser.value(QStringLiteral("channel-template")), &error);
-        if (!channelTemplate) {
-            printError(error);
-            return ExitError;
-        }
-        config.channelTemplate = *channelTemplate;
+    if (!readChannelTemplate(parser, &config.channelTemplate, &error)) {
+        printError(error);
+        return ExitError;
     }
     applyMappingOptions(parser, &config.mapping);
     if (!gap::FieldMapping::validate(config.mapping, &error)) {

@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: MIT
 #include "tailcommand.h"
 
+#include "check/catchup.h"
 #include "cliconnection.h"
 #include "event/event.h"
 #include "jsonlines.h"
+#include "kafka/browsertypes.h"
 #include "kafka/kafkatail.h"
+#include "mappingoptions.h"
 #include "redis/redismonitor.h"
 #include "signalwatcher.h"
 
 #include <QCoreApplication>
 #include <QThread>
 #include <cstdio>
+#include <limits>
 
 namespace dualscope::cli {
 
@@ -274,6 +278,140 @@ int tailKafka(const QStringList &arguments)
     return result;
 }
 
+// docs/design.md's "client connects mid-stream", as a viewer would live it: the
+// last --recent events of the topic from Kafka, then the live notifications,
+// each event once (de-duplicated by id); with --follow-kafka, records whose
+// notification never came are shown too, from Kafka.
+int tailEvents(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Prints the events of both streams as one viewer sees them, one JSON object per line: "
+        "{\"source\" (kafka or redis), \"id\", \"type\", \"source_id\", \"channel\", "
+        "\"time\", \"partition\", \"offset\", \"payload\"}. Subscribes to Redis first, then "
+        "prints the last --recent events of the topic from Kafka (the notifications that came "
+        "meanwhile wait), then the live notifications, each id once. A line "
+        "{\"live\":true,...} with the counts marks the end of the recent events. Runs until "
+        "SIGINT/SIGTERM or --count live events."));
+    addConnectionOptions(parser);
+    addPatternOption(parser);
+    addMappingOptions(parser);
+    parser.addOption({QStringLiteral("recent"),
+                      QStringLiteral("How many of the topic's newest events to print first "
+                                     "(default 100, at most %1).")
+                          .arg(kafka::kMaxPageCount),
+                      QStringLiteral("N"), QStringLiteral("100")});
+    parser.addOption(
+        {QStringLiteral("channel-template"),
+         QStringLiteral("Where a Kafka event's notification is expected, shown as its channel "
+                        "(default events:{source_type}:{source_id})."),
+         QStringLiteral("TEMPLATE")});
+    parser.addOption({QStringLiteral("follow-kafka"),
+                      QStringLiteral("Also tail Kafka from the end of the recent events: an event "
+                                     "whose notification was lost still shows, from Kafka.")});
+    parser.addOption({QStringLiteral("count"), QStringLiteral("Stop after N live events."),
+                      QStringLiteral("N")});
+    parser.addPositionalArgument(QStringLiteral("events"), QStringLiteral("What to tail."));
+    int exitCode = ExitOk;
+    if (!parseOrExit(parser, arguments, &exitCode))
+        return exitCode;
+    Connection connection;
+    QString error;
+    qint64 count = 0, recent = 100;
+    if (!resolveConnection(parser, &connection, &error, NeedBoth) ||
+        !readCount(parser, QStringLiteral("count"), 1, &count, &error) ||
+        !readCount(parser, QStringLiteral("recent"), 0, &recent, &error)) {
+        printError(error);
+        return ExitError;
+    }
+    check::CatchUpConfig config;
+    config.kafkaBootstrap = connection.kafkaBootstrap;
+    config.kafkaProperties = connection.kafkaProperties;
+    config.topic = connection.topic;
+    config.redisUrl = connection.redisUrl;
+    config.patterns = patternsFrom(parser);
+    applyMappingOptions(parser, &config.mapping);
+    config.recentCount = int(std::min<qint64>(recent, std::numeric_limits<int>::max()));
+    config.followKafka = parser.isSet(QStringLiteral("follow-kafka"));
+    if (!readChannelTemplate(parser, &config.channelTemplate, &error)) {
+        printError(error);
+        return ExitError;
+    }
+    if (!check::CatchUpConfig::validate(config, &error)) {
+        printError(error);
+        return ExitError;
+    }
+
+    QCoreApplication *app = QCoreApplication::instance();
+    check::CatchUpFeed feed(config);
+    qint64 printed = 0;
+    const auto lineOf = [](const check::FeedItem &item) {
+        QByteArray line = item.source == check::FeedItem::Kafka ? "{\"source\":\"kafka\",\"id\":"
+                                                                : "{\"source\":\"redis\",\"id\":";
+        appendJsonString(line, item.id);
+        line += ",\"type\":";
+        appendJsonString(line, item.type);
+        line += ",\"source_id\":";
+        appendJsonString(line, item.sourceId);
+        line += ",\"channel\":";
+        if (item.channel.isEmpty())
+            line += "null";
+        else
+            appendJsonString(line, item.channel);
+        line += ",\"time\":\"" + event::formatTimestamp(item.timestampMs) + "\",\"partition\":";
+        line += item.partition >= 0 ? QByteArray::number(item.partition) : QByteArray("null");
+        line += ",\"offset\":";
+        line += item.offset >= 0 ? QByteArray::number(item.offset) : QByteArray("null");
+        line += ",\"payload\":";
+        appendJsonValueOrString(line, item.raw);
+        line += "}\n";
+        return line;
+    };
+    QObject::connect(
+        &feed, &check::CatchUpFeed::recentEvents, app, [&](const QList<check::FeedItem> &items) {
+            QByteArray lines;
+            for (const check::FeedItem &item : items)
+                lines += lineOf(item);
+            const check::CatchUpCounters counters = feed.counters();
+            lines += "{\"live\":true,\"recent\":" + QByteArray::number(counters.loaded) +
+                     ",\"unparseable\":" + QByteArray::number(counters.unparseable) + "}\n";
+            writeLines(lines);
+        });
+    QObject::connect(&feed, &check::CatchUpFeed::live, app,
+                     [&](const QList<check::FeedItem> &items) {
+                         QByteArray lines;
+                         for (const check::FeedItem &item : items) {
+                             if (count > 0 && printed >= count)
+                                 break;
+                             lines += lineOf(item);
+                             ++printed;
+                         }
+                         writeLines(lines);
+                         if (count > 0 && printed >= count)
+                             app->exit(ExitOk);
+                     });
+    QObject::connect(&feed, &check::CatchUpFeed::failed, app, [app](const QString &why) {
+        printError(why);
+        app->exit(ExitError);
+    });
+    SignalWatcher watcher;
+    QObject::connect(&watcher, &SignalWatcher::terminationRequested, app,
+                     [app](int) { app->exit(ExitOk); });
+    feed.start();
+    const int result = app->exec();
+    const check::CatchUpCounters counters = feed.counters();
+    feed.stop();
+    printError(QStringLiteral("%1 recent, %2 live (%3 from Kafka), %4 duplicates dropped, %5 "
+                              "unparseable, %6 not kept while loading")
+                   .arg(counters.loaded)
+                   .arg(counters.liveDelivered)
+                   .arg(counters.liveFromKafka)
+                   .arg(counters.duplicatesDropped)
+                   .arg(counters.unparseable)
+                   .arg(counters.bufferOverflow));
+    return result;
+}
+
 } // namespace
 
 int runTailCommand(const QStringList &arguments)
@@ -283,12 +421,15 @@ int runTailCommand(const QStringList &arguments)
         return tailRedis(arguments.mid(1));
     if (what == QLatin1String("kafka"))
         return tailKafka(arguments.mid(1));
+    if (what == QLatin1String("events"))
+        return tailEvents(arguments.mid(1));
     if (what == QLatin1String("--help") || what == QLatin1String("-h")) {
-        std::fputs("usage: dualscope-cli tail redis|kafka [options]   (see tail redis --help)\n",
-                   stdout);
+        std::fputs(
+            "usage: dualscope-cli tail redis|kafka|events [options]   (see tail redis --help)\n",
+            stdout);
         return ExitOk;
     }
-    printError(QStringLiteral("tail takes 'redis' or 'kafka'") +
+    printError(QStringLiteral("tail takes 'redis', 'kafka' or 'events'") +
                (what.isEmpty() ? QString() : QStringLiteral(", not '%1'").arg(what)));
     return ExitError;
 }

@@ -4,6 +4,7 @@
 #include "browser/browserpanel.h"
 #include "browser/recordpagemodel.h"
 #include "check/checksession.h"
+#include "check/recentevents.h"
 #include "compose/eventtracewindow.h"
 #include "compose/firepanel.h"
 #include "gaps/gappanel.h"
@@ -39,6 +40,10 @@ using Subscription = std::pair<QByteArray, bool>; // name, isPattern
 // a second keeps the verdict column filled at realistic rates; at a flood the
 // rows in between show none, and the counters still count every match.
 constexpr qsizetype kLiveMatchesPerTick = 2000;
+
+// A live view that subscribes mid-stream first shows this many of the topic's newest
+// events, loaded from Kafka: a screen of context, read in one page per partition.
+constexpr int kRecentEvents = 200;
 
 // The live view's subscriptions are remembered per connection ("p:" a pattern,
 // "c:" a channel); the checker's patterns are the connection's own.
@@ -143,6 +148,9 @@ Services::~Services()
                                   Qt::BlockingQueuedConnection);
     stopThread(m_monitorThread);
     stopThread(m_browserThread);
+    if (m_recent)
+        m_recent->cancel(); // a load under way gives up at its next Kafka request
+    stopThread(m_recentThread);
     if (m_sandbox)
         QMetaObject::invokeMethod(
             m_sandbox, [sandbox = m_sandbox] { delete sandbox; }, Qt::BlockingQueuedConnection);
@@ -257,12 +265,23 @@ void Services::startWatchers()
     };
     connect(live, &ui::LivePanel::subscribeRequested, this, remember);
     connect(live, &ui::LivePanel::unsubscribeRequested, this, remember);
+    connect(live, &ui::LivePanel::subscribeRequested, this,
+            [this](const QByteArray &name, bool isPattern) {
+                m_awaitingConfirmation.append({name, isPattern});
+            });
+    connect(live, &ui::LivePanel::unsubscribeRequested, this,
+            [this](const QByteArray &name, bool isPattern) {
+                m_awaitingConfirmation.removeAll(Subscription{name, isPattern});
+            });
+    connect(m_monitor, &redis::RedisMonitor::subscriptionConfirmed, this,
+            &Services::onSubscriptionConfirmed);
     // What the user watched last time on this connection; at first the checker's patterns.
     QList<Subscription> subscriptions;
     for (const QByteArray &pattern : m_settings.patterns)
         subscriptions.append({pattern, true});
     subscriptions = rememberedSubscriptions(m_settings.name).value_or(subscriptions);
     live->setSubscriptions(subscriptions);
+    m_awaitingConfirmation = subscriptions;
 
     // Gaps: a check session that runs for as long as the window.
     check::CheckConfig checkConfig;
@@ -331,6 +350,21 @@ void Services::startWatchers()
     connect(m_window->browserPanel(), &ui::BrowserPanel::clusterProblemChanged, this,
             &Services::showKafkaHealth);
     m_window->browserPanel()->refresh();
+
+    // Recent events for the live view, on a thread of their own: a load blocks for
+    // up to its timeout on a slow cluster, and the browser must not wait for it.
+    check::RecentEventsRequest recent;
+    recent.kafkaBootstrap = m_settings.kafkaBootstrap;
+    recent.kafkaProperties = m_settings.kafkaProperties;
+    recent.topic = m_settings.topic;
+    recent.mapping = checkConfig.detector.mapping;
+    recent.channelTemplate = checkConfig.detector.channelTemplate;
+    recent.count = kRecentEvents;
+    m_recentThread = startThread(this, "recent-events");
+    m_recent = new check::RecentEventsLoader(recent);
+    m_recent->moveToThread(m_recentThread);
+    connect(m_recentThread, &QThread::finished, m_recent, &QObject::deleteLater);
+    connect(m_recent, &check::RecentEventsLoader::loaded, this, &Services::showRecentEvents);
     connect(gaps, &ui::GapPanel::openKafkaRecord, this, &Services::showRecordInBrowser);
     connect(gaps, &ui::GapPanel::selectNotification, live, &ui::LivePanel::selectNotification);
     // The Kafka page's id column reads the id where the checker reads it.
@@ -357,6 +391,42 @@ void Services::startWatchers()
         connect(merged, &ui::GapPanel::replayMissingRequested, this, &Services::replayMissing);
     });
     emit ready();
+}
+
+void Services::onSubscriptionConfirmed(const QByteArray &name, bool isPattern, qint64 atMs)
+{
+    if (!m_awaitingConfirmation.removeOne(Subscription{name, isPattern}))
+        return; // the checker's, or a resubscription after an outage
+    // Subscriptions confirmed together (at start) share one load.
+    if (m_confirmedForLoad.isEmpty()) {
+        m_confirmedForLoadMs = atMs;
+        QMetaObject::invokeMethod(this, &Services::loadRecentEvents, Qt::QueuedConnection);
+    }
+    m_confirmedForLoad.append({name, isPattern});
+    m_confirmedForLoadMs = std::min(m_confirmedForLoadMs, atMs);
+}
+
+void Services::loadRecentEvents()
+{
+    if (!m_recent || m_confirmedForLoad.isEmpty())
+        return;
+    const quint64 ticket = ++m_nextRecentTicket;
+    m_recentLoads.insert(ticket, {m_confirmedForLoadMs, m_confirmedForLoad});
+    m_confirmedForLoad.clear();
+    // Queued to its thread: the cut through the topic is read after the confirmation.
+    QMetaObject::invokeMethod(m_recent, [recent = m_recent, ticket] { recent->load(ticket); });
+}
+
+void Services::showRecentEvents(quint64 ticket, const check::RecentEvents &events)
+{
+    const RecentLoad load = m_recentLoads.take(ticket);
+    ui::LivePanel *live = m_window->livePanel();
+    if (!events.ok) {
+        qWarning("live view: the recent events were not loaded: %s", qPrintable(events.error));
+        live->setRecentEventsError(events.error);
+        return;
+    }
+    live->addRecentEvents(events.items, load.confirmedMs, load.asked, kRecentEvents);
 }
 
 void Services::showRecordInBrowser(qint32 partition, qint64 offset)

@@ -5,6 +5,7 @@
 #include "publish/publishrun.h"
 #include "redis/redisurl.h"
 
+#include <QHash>
 #include <QObject>
 #include <QPointer>
 
@@ -12,7 +13,9 @@ class QThread;
 
 namespace dualscope::check {
 class CheckSession;
-}
+class RecentEventsLoader;
+struct RecentEvents;
+} // namespace dualscope::check
 namespace dualscope::gap {
 struct Gap;
 }
@@ -98,6 +101,12 @@ private:
     // The browser on the record at this place of the settings' topic.
     void showRecordInBrowser(qint32 partition, qint64 offset);
     void showRecordAndRaise(qint32 partition, qint64 offset);
+    // The live view's mid-stream start: once its new subscriptions are confirmed,
+    // the topic's recent events are loaded from Kafka and shown before what came
+    // live (docs/design.md, "client connects mid-stream").
+    void onSubscriptionConfirmed(const QByteArray &name, bool isPattern, qint64 atMs);
+    void loadRecentEvents();
+    void showRecentEvents(quint64 ticket, const check::RecentEvents &events);
     void wireFaults();
     // The Kafka light from what is known: the checker's tail runs (up), the
     // browser cannot read some partitions (degraded), the check failed (down).
@@ -120,6 +129,21 @@ private:
     check::CheckSession *m_check = nullptr;
     QThread *m_browserThread = nullptr;
     kafka::BrowserWorker *m_browser = nullptr;
+    QThread *m_recentThread = nullptr;
+    check::RecentEventsLoader *m_recent = nullptr;
+    // The live view's subscriptions asked for and not yet confirmed; those confirmed
+    // since the last load was asked (and the earliest confirmation); the loads
+    // under way, by ticket.
+    QList<std::pair<QByteArray, bool>> m_awaitingConfirmation;
+    QList<std::pair<QByteArray, bool>> m_confirmedForLoad;
+    qint64 m_confirmedForLoadMs = 0;
+    struct RecentLoad
+    {
+        qint64 confirmedMs = 0;
+        QList<std::pair<QByteArray, bool>> asked;
+    };
+    QHash<quint64, RecentLoad> m_recentLoads;
+    quint64 m_nextRecentTicket = 0;
     QThread *m_publisherThread = nullptr;
     QPointer<publish::DualPublisher> m_publisher;
     QPointer<publish::PublishRun> m_run;

@@ -1,61 +1,18 @@
 // SPDX-License-Identifier: MIT
 #include "check/catchup.h"
 
-#include "event/fieldreader.h"
 #include "kafka/kafkabrowser.h"
 #include "kafka/kafkarecord.h"
 #include "kafka/kafkatail.h"
 #include "redis/redismonitor.h"
 
-#include <QDeadlineTimer>
 #include <QThread>
 #include <QTimer>
 #include <algorithm>
-#include <limits>
-#include <optional>
-#include <tuple>
 
 namespace dualscope::check {
 
 Q_LOGGING_CATEGORY(lcCatchUp, "dualscope.catchup", QtInfoMsg)
-
-namespace {
-
-using event::FieldReader;
-
-// The catch-up feed's items through the shared reader.
-bool readItem(const FieldReader &reader, const QByteArray &json, FeedItem *item)
-{
-    event::EventFields fields;
-    if (!reader.read(json, &fields))
-        return false;
-    item->id = fields.id;
-    item->type = fields.type;
-    item->sourceId = fields.sourceId;
-    return true;
-}
-
-FieldReader kafkaReader(const gap::FieldMapping &mapping)
-{
-    return FieldReader(mapping.kafkaPointers());
-}
-
-FieldReader notificationReader(const gap::FieldMapping &mapping)
-{
-    return FieldReader(mapping.notificationPointers());
-}
-
-bool kafkaItem(const FieldReader &reader, const kafka::KafkaRecord &record, FeedItem *item)
-{
-    item->source = FeedItem::Kafka;
-    item->timestampMs = record.timestampMs;
-    item->partition = record.partition;
-    item->offset = record.offset;
-    item->raw = record.value;
-    return !record.valueIsNull && readItem(reader, record.value, item);
-}
-
-} // namespace
 
 bool CatchUpConfig::validate(const CatchUpConfig &config, QString *error)
 {
@@ -118,7 +75,8 @@ bool IdWindow::insert(const QByteArray &id)
 
 CatchUpFeed::CatchUpFeed(CatchUpConfig config, QObject *parent)
     : QObject(parent), m_config(std::move(config)),
-      m_window(std::max(m_config.dedupWindow, m_config.recentCount))
+      m_window(std::max(m_config.dedupWindow, m_config.recentCount)),
+      m_reader(m_config.mapping, m_config.channelTemplate)
 {
     qRegisterMetaType<FeedItem>();
     qRegisterMetaType<QList<FeedItem>>();
@@ -198,119 +156,30 @@ void CatchUpFeed::onSubscribed()
     emit subscribed();
     // The pages are read only now: whatever Kafka holds after this moment has its
     // notification arrive on the subscription (buffered until the load is done).
-    const CatchUpConfig config = m_config;
+    RecentEventsRequest request;
+    request.kafkaBootstrap = m_config.kafkaBootstrap;
+    request.kafkaProperties = m_config.kafkaProperties;
+    request.topic = m_config.topic;
+    request.mapping = m_config.mapping;
+    request.channelTemplate = m_config.channelTemplate;
+    request.count = m_config.recentCount;
+    request.connectTimeoutMs = m_config.connectTimeoutMs;
+    request.loadTimeoutMs = m_config.loadTimeoutMs;
     const std::atomic_bool *cancel = &m_cancel;
-    QMetaObject::invokeMethod(m_kafkaWorker, [this, config, cancel] {
+    QMetaObject::invokeMethod(m_kafkaWorker, [this, request, cancel] {
         const auto progress = [this](int done, int total) {
             QMetaObject::invokeMethod(this, [this, done, total] {
                 if (m_state == State::Loading)
                     emit loadProgress(done, total);
             });
         };
-        LoadResult result = load(config, *cancel, progress);
+        RecentEvents result = loadRecentEvents(request, *cancel, progress);
         // Posted to the feed's thread; dropped if the feed is gone by then.
         QMetaObject::invokeMethod(this, [this, result] { onLoaded(result); });
     });
 }
 
-CatchUpFeed::LoadResult CatchUpFeed::load(const CatchUpConfig &config,
-                                          const std::atomic_bool &cancel,
-                                          const std::function<void(int, int)> &progress)
-{
-    LoadResult result;
-    const QDeadlineTimer deadline(config.loadTimeoutMs);
-    const auto remainingMs = [&deadline] {
-        return int(
-            std::clamp<qint64>(deadline.remainingTime(), 1, std::numeric_limits<int>::max()));
-    };
-    const auto failed = [&result](const QString &why) {
-        result.error = QStringLiteral("Kafka: ") + why;
-        return result;
-    };
-    const QString overTime = QStringLiteral("the recent events of %1 did not load within %2 ms")
-                                 .arg(QString::fromUtf8(config.topic))
-                                 .arg(config.loadTimeoutMs);
-
-    kafka::KafkaBrowser browser(config.kafkaBootstrap, config.kafkaProperties);
-    QString error;
-    if (!browser.open(&error))
-        return failed(error);
-    // Metadata and every watermark at once: one cut through the topic, so the
-    // recent events are consistent across partitions and the tail starts at it.
-    const std::optional<kafka::TopicInfo> topic =
-        browser.topic(config.topic, std::min(config.connectTimeoutMs, remainingMs()), &error);
-    if (!topic)
-        return failed(error);
-    if (!topic->error.isEmpty())
-        return failed(topic->error);
-
-    const FieldReader reader = kafkaReader(config.mapping);
-    QList<FeedItem> items;
-    for (const kafka::PartitionInfo &partition : topic->partitions) {
-        const QString place =
-            QStringLiteral("%1[%2]").arg(QString::fromUtf8(config.topic)).arg(partition.id);
-        if (cancel)
-            return failed(QStringLiteral("stopped while loading"));
-        if (!partition.error.isEmpty())
-            return failed(QStringLiteral("%1: %2").arg(place, partition.error));
-        if (deadline.hasExpired())
-            return failed(overTime);
-        const qint64 count = std::min<qint64>(partition.messageCount(), qint64(config.recentCount));
-        const qint64 first = partition.high - count;
-        qint64 end = first;
-        if (count > 0) {
-            // An offset page ending at the cut is the End page of that moment.
-            kafka::PageRequest request;
-            request.topic = config.topic;
-            request.partition = partition.id;
-            request.anchor = kafka::PageRequest::Anchor::Offset;
-            request.offset = first;
-            request.count = int(count);
-            request.timeoutMs = remainingMs();
-            const std::optional<kafka::Page> page = browser.page(request, &error);
-            if (!page)
-                return failed(error);
-            for (const kafka::KafkaRecord &record : page->records) {
-                if (record.offset >= partition.high)
-                    break; // past the cut: the tail's (a compacted log skips offsets)
-                end = record.offset + 1;
-                FeedItem item;
-                if (kafkaItem(reader, record, &item))
-                    items.append(item);
-                else
-                    ++result.unparseable;
-            }
-            // Short of the cut with time left: transaction markers or compaction
-            // hold the last offsets. Out of time: records are missing.
-            if (end < partition.high && deadline.hasExpired())
-                return failed(overTime);
-        }
-        // The tail goes on from where the page really ended, so nothing is lost.
-        result.ends.insert(partition.id, count > 0 ? end : partition.high);
-        progress(int(result.ends.size()), int(topic->partitions.size()));
-    }
-
-    std::sort(items.begin(), items.end(), [](const FeedItem &a, const FeedItem &b) {
-        return std::tie(a.timestampMs, a.partition, a.offset) <
-               std::tie(b.timestampMs, b.partition, b.offset);
-    });
-    // Newest first until recentCount distinct ids; a repeated id (a producer's
-    // retry without idempotence) is shown once, as its newest record.
-    QSet<QByteArray> seen;
-    for (qsizetype i = items.size() - 1; i >= 0 && result.items.size() < config.recentCount; --i) {
-        if (seen.contains(items[i].id)) {
-            ++result.duplicates;
-            continue;
-        }
-        seen.insert(items[i].id);
-        result.items.append(items[i]);
-    }
-    std::reverse(result.items.begin(), result.items.end());
-    result.ok = true;
-    return result;
-}
-
-void CatchUpFeed::onLoaded(const LoadResult &result)
+void CatchUpFeed::onLoaded(const RecentEvents &result)
 {
     if (m_state != State::Loading)
         return; // stopped or failed meanwhile
@@ -374,15 +243,10 @@ void CatchUpFeed::onMessages(const QList<redis::PubSubMessage> &messages)
 {
     if (m_state != State::Subscribing && m_state != State::Loading && m_state != State::Live)
         return;
-    const FieldReader reader = notificationReader(m_config.mapping);
     QList<FeedItem> out;
     for (const redis::PubSubMessage &message : messages) {
         FeedItem item;
-        item.source = FeedItem::Redis;
-        item.channel = message.channel;
-        item.timestampMs = message.receivedMs;
-        item.raw = message.payload;
-        if (!readItem(reader, message.payload, &item)) {
+        if (!m_reader.fromNotification(message, &item)) {
             ++m_counters.unparseable;
             continue;
         }
@@ -408,11 +272,10 @@ void CatchUpFeed::onTailRecords(const QList<kafka::KafkaRecord> &records)
 {
     if (m_state != State::Live)
         return;
-    const FieldReader reader = kafkaReader(m_config.mapping);
     QList<FeedItem> out;
     for (const kafka::KafkaRecord &record : records) {
         FeedItem item;
-        if (!kafkaItem(reader, record, &item)) {
+        if (!m_reader.fromRecord(record, &item)) {
             ++m_counters.unparseable;
             continue;
         }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "check/feeditem.h"
+#include "check/recentevents.h"
 #include "gap/gaptypes.h"
 #include "kafka/kafkaconfig.h"
 #include "redis/redisurl.h"
@@ -13,7 +15,6 @@
 #include <QObject>
 #include <QSet>
 #include <atomic>
-#include <functional>
 
 class QThread;
 class QTimer;
@@ -31,26 +32,6 @@ namespace dualscope::check {
 
 Q_DECLARE_LOGGING_CATEGORY(lcCatchUp)
 
-// One event as a viewer shows it, from either stream. Plain value.
-struct FeedItem
-{
-    enum Source { Kafka, Redis };
-
-    Source source = Kafka;
-    QByteArray id;
-    QByteArray type;
-    QByteArray sourceId;
-    // The Redis channel; empty for a Kafka item.
-    QByteArray channel;
-    // Kafka: the record timestamp. Redis: when the notification was received.
-    // Both ms since the epoch.
-    qint64 timestampMs = 0;
-    qint32 partition = -1; // Kafka only
-    qint64 offset = -1;    // Kafka only
-    // The Kafka value or the notification payload, as received.
-    QByteArray raw;
-};
-
 struct CatchUpConfig
 {
     QByteArray kafkaBootstrap;
@@ -60,6 +41,8 @@ struct CatchUpConfig
     QList<QByteArray> patterns{QByteArrayLiteral("events:*")};
     // Where the ids (and type, source id) are in Kafka values and in notifications.
     gap::FieldMapping mapping;
+    // Gives a Kafka item the channel its notification is expected on.
+    event::ChannelTemplate channelTemplate = event::ChannelTemplate::defaultTemplate();
     // The last N events of the topic over all partitions, by record timestamp.
     int recentCount = 100;
     // Ids remembered to de-duplicate the live stream (oldest forgotten first). The
@@ -186,25 +169,11 @@ signals:
     void failed(const QString &error);
 
 private:
-    // What the Kafka load hands back to the feed's thread.
-    struct LoadResult
-    {
-        bool ok = false;
-        QString error;
-        QList<FeedItem> items;
-        QHash<qint32, qint64> ends;
-        qint64 unparseable = 0;
-        qint64 duplicates = 0;
-    };
     enum class State { Idle, Subscribing, Loading, Live, Done };
 
-    // Runs on the Kafka thread; blocking, bounded by the timeouts. `progress` is
-    // called after each partition, on that thread.
-    static LoadResult load(const CatchUpConfig &config, const std::atomic_bool &cancel,
-                           const std::function<void(int, int)> &progress);
     void onSubscribed();
     void onMessages(const QList<redis::PubSubMessage> &messages);
-    void onLoaded(const LoadResult &result);
+    void onLoaded(const RecentEvents &result);
     void onTailRecords(const QList<kafka::KafkaRecord> &records);
     void startTail();
     void fail(const QString &error);
@@ -225,8 +194,7 @@ private:
     IdWindow m_window;
     QHash<qint32, qint64> m_pageEnds;
     CatchUpCounters m_counters;
+    const FeedItemReader m_reader;
 };
 
 } // namespace dualscope::check
-
-Q_DECLARE_METATYPE(dualscope::check::FeedItem)

@@ -126,6 +126,8 @@ bool RedisMonitor::subscribe(const QByteArray &name, bool isPattern, QString *er
     Subscription &subscription = (isPattern ? m_patterns : m_channels)[name];
     if (subscription.consumers++ == 0)
         sendSubscribe(name, isPattern, true);
+    else if (m_up && subscription.confirmed)
+        emit subscriptionConfirmed(name, isPattern, wallMs());
     return true;
 }
 
@@ -293,9 +295,12 @@ void RedisMonitor::onPush(const RespReply &reply)
         onPong();
     } else if ((kind == "psubscribe" || kind == "subscribe") && parts.size() >= 2) {
         QHash<QByteArray, Subscription> &map = kind == "psubscribe" ? m_patterns : m_channels;
+        const bool isPattern = kind == "psubscribe";
         const auto it = map.find(parts[1].text);
-        if (it != map.end())
+        if (it != map.end()) {
             it->confirmed = true;
+            emit subscriptionConfirmed(parts[1].text, isPattern, wallMs());
+        }
         if (!m_wasFullySubscribed && isFullySubscribed())
             onFullySubscribed();
     }
@@ -331,8 +336,9 @@ void RedisMonitor::updateReadingPause()
     const qint64 backlog = m_options.consumerBacklog ? m_options.consumerBacklog->load() : 0;
     const bool full = m_buffer.size() >= m_options.bufferLimit ||
                       (m_options.consumerBacklog && backlog >= m_options.maxConsumerBacklog);
-    const bool roomAgain = m_buffer.size() < m_options.bufferLimit / 2 &&
-                           (!m_options.consumerBacklog || backlog < m_options.maxConsumerBacklog / 2);
+    const bool roomAgain =
+        m_buffer.size() < m_options.bufferLimit / 2 &&
+        (!m_options.consumerBacklog || backlog < m_options.maxConsumerBacklog / 2);
     if (!m_readingPaused && full)
         m_readingPaused = true;
     else if (m_readingPaused && roomAgain)

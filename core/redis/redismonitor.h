@@ -111,6 +111,11 @@ signals:
     // All subscriptions confirmed (after start, after each reconnect, after a change);
     // after a reconnect, outageEnded() comes first.
     void subscribed();
+    // Redis confirmed this subscription at `atMs` (wall clock): every message on it
+    // published from then on reaches messages(). Also when a subscribe() found it
+    // already confirmed for another consumer (then `atMs` is the call's time), and
+    // again after each reconnect.
+    void subscriptionConfirmed(const QByteArray &name, bool isPattern, qint64 atMs);
     void outageStarted(const dualscope::redis::SubscriptionOutage &outage);
     void outageEnded(const dualscope::redis::SubscriptionOutage &outage);
     void activeChannelsPolled(const dualscope::redis::ActiveChannels &active);

@@ -390,6 +390,80 @@ private slots:
         }
     }
 
+    void tailEventsShowsTheRecentFromKafkaThenTheLiveEachOnce()
+    {
+        // given 5 events in both streams, before anyone watched
+        CliSandbox sandbox;
+        QVERIFY(sandbox.start());
+        const QStringList publish{QStringLiteral("publish"),        QStringLiteral("--kafka"),
+                                  QString::fromUtf8(sandbox.kafka), QStringLiteral("--redis"),
+                                  QString::fromUtf8(sandbox.redis), QStringLiteral("--source-id"),
+                                  QStringLiteral("octocat"),        QStringLiteral("--count")};
+        QCOMPARE(runCli(publish + QStringList{QStringLiteral("5")}).exitCode, 0);
+        // when a viewer connects mid-stream, asking for the last 3
+        QProcess tail;
+        tail.start(cliPath(),
+                   {QStringLiteral("tail"), QStringLiteral("events"), QStringLiteral("--kafka"),
+                    QString::fromUtf8(sandbox.kafka), QStringLiteral("--redis"),
+                    QString::fromUtf8(sandbox.redis), QStringLiteral("--recent"),
+                    QStringLiteral("3"), QStringLiteral("--count"), QStringLiteral("2")});
+        QVERIFY(tail.waitForStarted());
+        QByteArray out;
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                out += tail.readAllStandardOutput();
+                return out.contains("\"live\":true") || tail.state() != QProcess::Running;
+            },
+            30'000));
+        QVERIFY2(out.contains("\"live\":true"), tail.readAllStandardError().constData());
+        // and 2 more events are published
+        QCOMPARE(runCli(publish + QStringList{QStringLiteral("2")}).exitCode, 0);
+        QVERIFY(ended(tail, 15'000));
+        QCOMPARE(tail.exitCode(), 0);
+        out += tail.readAllStandardOutput();
+        // then it printed the 3 newest from Kafka, the marker, then the 2 live, each once
+        const QList<QByteArray> lines = out.trimmed().split('\n');
+        QCOMPARE(lines.size(), 6);
+        QSet<QString> ids;
+        for (int i = 0; i < 6; ++i) {
+            const QJsonObject object = QJsonDocument::fromJson(lines[i]).object();
+            if (i == 3) {
+                QCOMPARE(object.value(QLatin1String("live")).toBool(), true);
+                QCOMPARE(object.value(QLatin1String("recent")).toInt(), 3);
+                continue;
+            }
+            const bool fromKafka = i < 3;
+            QCOMPARE(object.value(QLatin1String("source")).toString(),
+                     fromKafka ? QStringLiteral("kafka") : QStringLiteral("redis"));
+            QCOMPARE(object.value(QLatin1String("channel")).toString(),
+                     QStringLiteral("events:user:octocat"));
+            QCOMPARE(object.value(QLatin1String("source_id")).toString(),
+                     QStringLiteral("octocat"));
+            QCOMPARE(object.value(QLatin1String("partition")).isNull(), !fromKafka);
+            ids.insert(object.value(QLatin1String("id")).toString());
+        }
+        QCOMPARE(ids.size(), 5);
+        // and the Kafka lines are the topic's newest 3, as kcat reads them
+        QProcess kcat;
+        kcat.start(testing::toolPath("DUALSCOPE_KCAT", "kcat"),
+                   {QStringLiteral("-C"), QStringLiteral("-b"), QString::fromUtf8(sandbox.kafka),
+                    QStringLiteral("-t"), QStringLiteral("events"), QStringLiteral("-o"),
+                    QStringLiteral("beginning"), QStringLiteral("-e"), QStringLiteral("-q"),
+                    QStringLiteral("-f"), QStringLiteral("%o %s\\n")});
+        QVERIFY(kcat.waitForFinished(30'000));
+        const QList<QByteArray> records = kcat.readAllStandardOutput().trimmed().split('\n');
+        QCOMPARE(records.size(), 7);
+        // one source: one partition, offsets 0..6; the recent 3 were offsets 2, 3 and 4
+        for (int i = 0; i < 3; ++i) {
+            const QByteArray value = records[2 + i].mid(records[2 + i].indexOf(' ') + 1);
+            const QString id =
+                QJsonDocument::fromJson(value).object().value(QLatin1String("id")).toString();
+            QCOMPARE(
+                QJsonDocument::fromJson(lines[i]).object().value(QLatin1String("id")).toString(),
+                id);
+        }
+    }
+
     void usageErrorsExitTwo_data()
     {
         QTest::addColumn<QStringList>("arguments");
@@ -428,7 +502,19 @@ private slots:
                            QStringLiteral("--template=/nonexistent.json")}
             << "cannot use the template: /nonexistent.json: cannot open";
         QTest::newRow("tail what") << QStringList{QStringLiteral("tail"), QStringLiteral("mysql")}
-                                   << "tail takes 'redis' or 'kafka'";
+                                   << "tail takes 'redis', 'kafka' or 'events'";
+        QTest::newRow("tail events negative recent")
+            << QStringList{QStringLiteral("tail"), QStringLiteral("events"), kafka, redis,
+                           QStringLiteral("--recent=-1")}
+            << "--recent takes a whole number of at least 0, got '-1'";
+        QTest::newRow("tail events too many recent")
+            << QStringList{QStringLiteral("tail"), QStringLiteral("events"), kafka, redis,
+                           QStringLiteral("--recent=100001")}
+            << "the recent count must be 0 to 100000, not 100001";
+        QTest::newRow("tail events bad channel template")
+            << QStringList{QStringLiteral("tail"), QStringLiteral("events"), kafka, redis,
+                           QStringLiteral("--channel-template=events:{id}")}
+            << "{id}";
         QTest::newRow("tail malformed pattern")
             << QStringList{QStringLiteral("tail"), QStringLiteral("redis"), redis,
                            QStringLiteral("--pattern"), QStringLiteral("a[b")}

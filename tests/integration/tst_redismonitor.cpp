@@ -149,6 +149,40 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(got.messages.size(), 1, 5000);
     }
 
+    void eachSubscriptionIsConfirmedToItsConsumer()
+    {
+        // given a running monitor
+        RedisMonitor monitor({optionsFor(*m_server)});
+        QSignalSpy subscribed(&monitor, &RedisMonitor::subscribed);
+        QSignalSpy confirmed(&monitor, &RedisMonitor::subscriptionConfirmed);
+        monitor.start();
+        QVERIFY(subscribed.wait(5000));
+        // when a pattern is added, then Redis's confirmation is passed on, with its time
+        const qint64 before = QDateTime::currentMSecsSinceEpoch();
+        QVERIFY(monitor.subscribe("events:*", true));
+        QVERIFY(confirmed.wait(5000));
+        QCOMPARE(confirmed.size(), 1);
+        QCOMPARE(confirmed.at(0).at(0).toByteArray(), QByteArray("events:*"));
+        QCOMPARE(confirmed.at(0).at(1).toBool(), true);
+        QVERIFY(confirmed.at(0).at(2).toLongLong() >= before);
+        // and a message published after it arrives
+        Collected got;
+        got.attach(&monitor, this);
+        Client client(*m_server);
+        client.command({"PUBLISH", "events:a", "after"});
+        QTRY_COMPARE_WITH_TIMEOUT(got.messages.size(), 1, 5000);
+        // when a second consumer asks for the same pattern, no command goes to Redis,
+        // and it is told at once that the subscription holds
+        QVERIFY(monitor.subscribe("events:*", true));
+        QCOMPARE(confirmed.size(), 2);
+        QCOMPARE(confirmed.at(1).at(0).toByteArray(), QByteArray("events:*"));
+        // and an exact channel is confirmed as a channel
+        QVERIFY(monitor.subscribe("alerts", false));
+        QVERIFY(confirmed.wait(5000));
+        QCOMPARE(confirmed.at(2).at(0).toByteArray(), QByteArray("alerts"));
+        QCOMPARE(confirmed.at(2).at(1).toBool(), false);
+    }
+
     void malformedPatternsAreRefused_data()
     {
         QTest::addColumn<QByteArray>("pattern");

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "check/feeditem.h"
 #include "gap/gaptypes.h"
 #include "live/channeltreemodel.h"
 #include "live/livemessagemodel.h"
@@ -50,6 +51,32 @@ QList<PubSubMessage> batch(int first, int count, const QByteArray &channel = "ev
     return result;
 }
 
+// The Kafka record of event i, as the recent-events load gives it: stamped when
+// message(i) would have been received, 1000 + i on partition 0.
+dualscope::check::FeedItem recordItem(int i, const QByteArray &channel = "events:user:octocat")
+{
+    dualscope::check::FeedItem item;
+    item.source = dualscope::check::FeedItem::Kafka;
+    item.id = idOf(i);
+    item.type = "push";
+    item.sourceId = "octocat";
+    item.channel = channel;
+    item.timestampMs = 1'700'000'000'000 + i;
+    item.partition = 0;
+    item.offset = 1000 + i;
+    item.raw = R"({"id":")" + idOf(i) + R"(","type":"push","payload":{}})";
+    return item;
+}
+
+QList<dualscope::check::FeedItem> recordItems(int first, int count,
+                                              const QByteArray &channel = "events:user:octocat")
+{
+    QList<dualscope::check::FeedItem> result;
+    for (int i = first; i < first + count; ++i)
+        result.append(recordItem(i, channel));
+    return result;
+}
+
 QString cell(const QAbstractItemModel &model, int row, int column)
 {
     return model.data(model.index(row, column)).toString();
@@ -72,6 +99,10 @@ private slots:
     void setMatchStateOnHeldAndLetGoRows();
     void duplicateIdMarksNewestRow();
     void clearResets();
+    void recentEventsGoBeforeWhatCameAfterTheConfirmation();
+    void recentEventsAlreadyHeldAreShownOnce();
+    void liveCopiesOfLoadedEventsAreDropped();
+    void recentEventsPastTheCapacity();
 
     void panelShowsBatchesCoalesced();
     void panelFilter();
@@ -81,6 +112,7 @@ private slots:
     void panelMalformedPatternShowsError();
     void panelDetailAndSelectNotification();
     void panelAppliesGaps();
+    void panelShowsRecentEventsOfItsNewSubscriptionsOnly();
 };
 
 void TestLiveMessageModel::oneInsertPerBatch()
@@ -526,6 +558,166 @@ void TestLiveMessageModel::panelAppliesGaps()
     QCOMPARE(cell(*model, 1, LiveMessageModel::MatchColumn), QStringLiteral("late"));
     QCOMPARE(model->data(model->index(1, LiveMessageModel::LatencyColumn)).toLongLong(), 1500);
     QCOMPARE(cell(*model, 2, LiveMessageModel::MatchColumn), QStringLiteral("wrong_channel"));
+}
+
+void TestLiveMessageModel::recentEventsGoBeforeWhatCameAfterTheConfirmation()
+{
+    // Given events 0-4 received live, then a subscription confirmed at the time of
+    // event 10, and events 10-12 received after it
+    LiveMessageModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.appendBatch(batch(0, 5));
+    model.appendBatch(batch(10, 3));
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+
+    // When the records of events 5-9 are loaded for it
+    qsizetype alreadyHeld = -1;
+    const qsizetype added =
+        model.insertRecent(recordItems(5, 5), 1'700'000'000'000 + 10, &alreadyHeld);
+
+    // Then they sit between, in one insert, marked as from Kafka with their place
+    QCOMPARE(added, 5);
+    QCOMPARE(alreadyHeld, 0);
+    QCOMPARE(inserted.size(), 1);
+    QCOMPARE(inserted.at(0).at(1).toInt(), 5);
+    QCOMPARE(inserted.at(0).at(2).toInt(), 9);
+    QCOMPARE(removed.size(), 0);
+    QCOMPARE(model.rowCount(), 13);
+    for (int row = 0; row < 13; ++row) {
+        // 0-4 live, 5-9 loaded, 10-12 live
+        QCOMPARE(model.idAt(row), idOf(row));
+        QCOMPARE(model.data(model.index(row, 0), LiveMessageModel::FromKafkaRole).toBool(),
+                 row >= 5 && row < 10);
+    }
+    QCOMPARE(cell(model, 5, LiveMessageModel::MatchColumn), QStringLiteral("from Kafka"));
+    QCOMPARE(cell(model, 5, LiveMessageModel::ChannelColumn),
+             QStringLiteral("events:user:octocat"));
+    QCOMPARE(cell(model, 5, LiveMessageModel::TypeColumn), QStringLiteral("push"));
+    QCOMPARE(model.recordAt(7), (std::pair<qint32, qint64>{0, 1007}));
+    QVERIFY(model.data(model.index(7, 0), Qt::ToolTipRole)
+                .toString()
+                .contains(QLatin1String("offset 1007")));
+    // and every id still finds its row after the insert in the middle
+    for (int row = 0; row < 13; ++row)
+        QCOMPARE(model.rowOfId(idOf(row)), row);
+    // and a verdict lands on a loaded row, replacing the marker
+    QVERIFY(model.setMatchState(idOf(6), QStringLiteral("matched"), 3));
+    QCOMPARE(cell(model, 6, LiveMessageModel::MatchColumn), QStringLiteral("matched"));
+}
+
+void TestLiveMessageModel::recentEventsAlreadyHeldAreShownOnce()
+{
+    // Given events 0-9 received live
+    LiveMessageModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.appendBatch(batch(0, 10));
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+
+    // When the load brings events 5-14, one of them twice
+    QList<dualscope::check::FeedItem> items = recordItems(5, 10);
+    items.append(recordItem(12));
+    qsizetype alreadyHeld = -1;
+    const qsizetype added = model.insertRecent(items, 1'700'000'000'000 + 20, &alreadyHeld);
+
+    // Then only 10-14 are added, after the live rows, and nothing is shown twice
+    QCOMPARE(added, 5);
+    QCOMPARE(alreadyHeld, 6);
+    QCOMPARE(inserted.size(), 1);
+    QCOMPARE(inserted.at(0).at(1).toInt(), 10);
+    QCOMPARE(model.rowCount(), 15);
+    for (int row = 0; row < 15; ++row)
+        QCOMPARE(model.idAt(row), idOf(row));
+
+    // And a load with nothing new inserts nothing
+    QCOMPARE(model.insertRecent(recordItems(0, 15), 0, &alreadyHeld), 0);
+    QCOMPARE(alreadyHeld, 15);
+    QCOMPARE(inserted.size(), 1);
+}
+
+void TestLiveMessageModel::liveCopiesOfLoadedEventsAreDropped()
+{
+    // Given events 0-4 loaded from Kafka
+    LiveMessageModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    qsizetype alreadyHeld = 0;
+    QCOMPARE(model.insertRecent(recordItems(0, 5), 0, &alreadyHeld), 5);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+
+    // When the notifications of 3-7 arrive live (3 and 4 were in flight at the cut)
+    model.appendBatch(batch(3, 5));
+
+    // Then 3 and 4 are not shown again: 5-7 are added
+    QCOMPARE(model.liveCopiesDropped(), 2);
+    QCOMPARE(inserted.size(), 1);
+    QCOMPARE(model.rowCount(), 8);
+    for (int row = 0; row < 8; ++row)
+        QCOMPARE(model.idAt(row), idOf(row));
+    // and a batch made only of such copies inserts nothing
+    model.appendBatch(batch(0, 2));
+    QCOMPARE(inserted.size(), 1);
+    QCOMPARE(model.liveCopiesDropped(), 4);
+    // but a live message repeating a live one is shown (the checker calls it a duplicate)
+    model.appendBatch(batch(6, 1));
+    QCOMPARE(model.rowCount(), 9);
+}
+
+void TestLiveMessageModel::recentEventsPastTheCapacity()
+{
+    // Given a history of 10 rows, 8 of them held
+    LiveMessageModel model;
+    model.setCapacity(10);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.appendBatch(batch(0, 8));
+    QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+
+    // When 15 recent events arrive, older than all of them
+    qsizetype alreadyHeld = 0;
+    const qsizetype added =
+        model.insertRecent(recordItems(100, 15), 1'700'000'000'000 - 1, &alreadyHeld);
+
+    // Then the newest 10 of the load are kept, ahead of nothing: the history is full
+    QCOMPARE(added, 10);
+    QCOMPARE(model.rowCount(), 10);
+    QCOMPARE(removed.size(), 1);
+    QCOMPARE(model.droppedCount(), 5 + 8);
+    QCOMPARE(model.idAt(0), idOf(105));
+    QCOMPARE(model.rowOfId(idOf(0)), -1);
+    QCOMPARE(model.rowOfId(idOf(114)), 9);
+}
+
+void TestLiveMessageModel::panelShowsRecentEventsOfItsNewSubscriptionsOnly()
+{
+    // Given a panel subscribed to events:user:* and to one exact channel
+    LivePanel panel;
+    panel.setSubscriptions({{"events:user:*", true}, {"events:repo:acme/site", false}});
+    const QList<std::pair<QByteArray, bool>> asked{
+        {"events:user:*", true}, {"events:repo:acme/site", false}, {"events:org:*", true}};
+
+    // When a load brings events of three channels, for those two and one it dropped
+    QList<dualscope::check::FeedItem> items = recordItems(0, 3, "events:user:octocat");
+    items += recordItems(3, 2, "events:repo:acme/site");
+    items += recordItems(5, 4, "events:org:acme");
+    items += recordItems(9, 1, "events:repo:acme/other");
+    panel.addRecentEvents(items, 0, asked, 200);
+
+    // Then only the channels it still receives are shown, and the status says so
+    const auto *model = panel.messageModel();
+    QCOMPARE(model->rowCount(), 5);
+    for (int row = 0; row < 5; ++row)
+        QCOMPARE(model->idAt(row), idOf(row));
+    const auto *status =
+        panel.findChild<dualscope::ui::ElidedLabel *>(QStringLiteral("liveStatus"));
+    QVERIFY(status);
+    QVERIFY2(
+        status->fullText().contains(QLatin1String("5 recent from Kafka (of the topic's last "
+                                                  "200: 5 on these channels, 0 already shown)")),
+        qPrintable(status->fullText()));
+
+    // And a failed load says why
+    panel.setRecentEventsError(QStringLiteral("Kafka: unknown topic"));
+    QVERIFY(status->fullText().contains(
+        QLatin1String("recent events not loaded: Kafka: unknown topic")));
 }
 
 QTEST_MAIN(TestLiveMessageModel)

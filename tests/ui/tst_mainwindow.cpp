@@ -12,6 +12,7 @@
 #include "main/mainwindow.h"
 #include "rawproducer.h"
 #include "services.h"
+#include "widgets/elidedlabel.h"
 
 #include <QAction>
 #include <QCheckBox>
@@ -26,6 +27,7 @@
 #include <QProcess>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QSet>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
@@ -363,6 +365,72 @@ private slots:
         // counts that said matched, so they have been handed to the panel by now.)
         QCOMPARE(window.livePanel()->pendingCount(), 0);
         QCOMPARE(window.livePanel()->messageModel()->rowCount(), rowsBefore);
+        QSettings().remove(QStringLiteral("live"));
+    }
+
+    void aSubscriptionMadeMidStreamShowsRecentEventsFromKafkaOnce()
+    {
+        // given the window in the sandbox, 10 events fired and shown live
+        ui::MainWindow window;
+        app::Services services(&window);
+        startInSandbox(window, services);
+        if (QTest::currentTestFailed())
+            return;
+        ui::LivePanel *panel = window.livePanel();
+        ui::LiveMessageModel *live = panel->messageModel();
+        fire(window, 10);
+        QTRY_COMPARE_WITH_TIMEOUT(gapCount(window, "matched"), 10, 15'000);
+        QTRY_COMPARE_WITH_TIMEOUT(live->rowCount(), 10, 5000);
+        // and 20 more fired while the live view was not subscribed
+        auto *list = panel->findChild<QListWidget *>(QStringLiteral("subscriptionList"));
+        QVERIFY(list && list->count() == 1);
+        list->setCurrentRow(0);
+        QTest::mouseClick(panel->findChild<QPushButton *>(QStringLiteral("removeSubscription")),
+                          Qt::LeftButton);
+        fire(window, 20);
+        QTRY_COMPARE_WITH_TIMEOUT(gapCount(window, "matched"), 30, 15'000);
+        QCOMPARE(live->rowCount(), 10);
+
+        // when the live view subscribes again, mid-stream
+        auto *name = panel->findChild<QLineEdit *>(QStringLiteral("newSubscription"));
+        QVERIFY(name);
+        name->setText(QStringLiteral("events:*"));
+        QTest::mouseClick(panel->findChild<QPushButton *>(QStringLiteral("addSubscription")),
+                          Qt::LeftButton);
+
+        // then the 20 it missed are loaded from Kafka and marked so; the 10 it showed
+        // live are not shown twice
+        auto *status = panel->findChild<ui::ElidedLabel *>(QStringLiteral("liveStatus"));
+        QVERIFY(status);
+        // (the load at start found the topic empty and said so)
+        QTRY_VERIFY2_WITH_TIMEOUT(status->fullText().contains(QLatin1String(
+                                      "20 recent from Kafka (of the topic's last 200: 30 on these "
+                                      "channels, 10 already shown)")),
+                                  qPrintable(status->fullText()), 15'000);
+        QCOMPARE(live->rowCount(), 30);
+        const auto fromKafka = [live](int row) {
+            return live->data(live->index(row, 0), ui::LiveMessageModel::FromKafkaRole).toBool();
+        };
+        QSet<QByteArray> ids;
+        for (int row = 0; row < 30; ++row) {
+            ids.insert(live->idAt(row));
+            QCOMPARE(fromKafka(row), row >= 10);
+            // and each loaded row knows its record
+            if (row >= 10)
+                QVERIFY(live->recordAt(row).first >= 0);
+        }
+        QCOMPARE(ids.size(), 30);
+
+        // and when 5 more are fired, they come live, after the loaded ones, each once
+        fire(window, 5);
+        QTRY_COMPARE_WITH_TIMEOUT(gapCount(window, "matched"), 35, 15'000);
+        QTRY_COMPARE_WITH_TIMEOUT(live->rowCount(), 35, 5000);
+        for (int row = 30; row < 35; ++row) {
+            QVERIFY(!fromKafka(row));
+            ids.insert(live->idAt(row));
+        }
+        QCOMPARE(ids.size(), 35);
+        QCOMPARE(live->liveCopiesDropped(), 0);
         QSettings().remove(QStringLiteral("live"));
     }
 

@@ -57,51 +57,6 @@ int ChannelTreeModel::columnCount(const QModelIndex &) const
     return ColumnCount;
 }
 
-namespace {
-
-// A PSUBSCRIBE pattern as Redis matches it (stringmatchlen): '*' any run, '?' one
-// character, '[...]' a set with '^' and ranges, '\\' escapes. Written here because
-// Qt 6.4's wildcardToRegularExpression keeps '*' from crossing '/', which Redis
-// channel names (events:repo:owner/repo) do.
-QRegularExpression redisGlob(const QByteArray &pattern)
-{
-    QString regex = QStringLiteral("\\A");
-    const QString glob = QString::fromUtf8(pattern);
-    for (qsizetype i = 0; i < glob.size(); ++i) {
-        const QChar c = glob[i];
-        if (c == QLatin1Char('*')) {
-            regex += QStringLiteral(".*");
-        } else if (c == QLatin1Char('?')) {
-            regex += QLatin1Char('.');
-        } else if (c == QLatin1Char('\\') && i + 1 < glob.size()) {
-            regex += QRegularExpression::escape(glob.mid(++i, 1));
-        } else if (c == QLatin1Char('[')) {
-            const qsizetype close = glob.indexOf(QLatin1Char(']'), i + 1);
-            if (close < 0) {
-                regex += QRegularExpression::escape(glob.mid(i));
-                break;
-            }
-            QString set = glob.mid(i + 1, close - i - 1);
-            const bool negated = set.startsWith(QLatin1Char('^'));
-            if (negated)
-                set.remove(0, 1);
-            QString escaped;
-            for (const QChar member : std::as_const(set))
-                escaped += member == QLatin1Char('-') ? QString(member)
-                                                      : QRegularExpression::escape(QString(member));
-            regex +=
-                QLatin1Char('[') + QLatin1String(negated ? "^" : "") + escaped + QLatin1Char(']');
-            i = close;
-        } else {
-            regex += QRegularExpression::escape(QString(c));
-        }
-    }
-    regex += QStringLiteral("\\z");
-    return QRegularExpression(regex, QRegularExpression::DotMatchesEverythingOption);
-}
-
-} // namespace
-
 QVariant ChannelTreeModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid))
@@ -364,7 +319,7 @@ void ChannelTreeModel::setOwnPatterns(const QList<QByteArray> &patterns)
 {
     m_ownPatterns.clear();
     for (const QByteArray &pattern : patterns)
-        m_ownPatterns.append({pattern, redisGlob(pattern)});
+        m_ownPatterns.append(redis::ChannelGlob(pattern));
     QList<Node *> channels(m_channels.cbegin(), m_channels.cend());
     emitChanged(channels, SubscribersColumn, SubscribersColumn);
 }
@@ -372,10 +327,9 @@ void ChannelTreeModel::setOwnPatterns(const QList<QByteArray> &patterns)
 QStringList ChannelTreeModel::matchingPatterns(const QByteArray &channel) const
 {
     QStringList mine;
-    const QString name = QString::fromUtf8(channel);
-    for (const auto &[pattern, glob] : m_ownPatterns) {
-        if (glob.match(name).hasMatch())
-            mine << QString::fromUtf8(pattern);
+    for (const redis::ChannelGlob &glob : m_ownPatterns) {
+        if (glob.matches(channel))
+            mine << QString::fromUtf8(glob.pattern());
     }
     return mine;
 }

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "redis/channelglob.h"
+
 #include <QAbstractItemModel>
 #include <QByteArray>
 #include <QHash>
 #include <QList>
-#include <QRegularExpression>
 #include <memory>
 #include <vector>
 
@@ -117,7 +118,7 @@ private:
     int m_maxChannels = kDefaultMaxChannels;
     qint64 m_lastRateNs = 0;
     qint64 m_patternSubscriptions = 0;
-    QList<std::pair<QByteArray, QRegularExpression>> m_ownPatterns;
+    QList<redis::ChannelGlob> m_ownPatterns;
 };
 
 } // namespace dualscope::ui

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "live/livemessagemodel.h"
 
+#include "check/feeditem.h"
 #include "event/eventcodec.h"
 #include "redis/pubsubtypes.h"
 
 #include <QDateTime>
+#include <QFont>
 #include <limits>
+#include <vector>
 
 namespace dualscope::ui {
 
@@ -116,6 +119,8 @@ QVariant LiveMessageModel::data(const QModelIndex &index, int role) const
         case SizeColumn:
             return qlonglong(row.payload.size());
         case MatchColumn:
+            if (row.state == 0 && row.fromKafka)
+                return tr("from Kafka");
             return m_stateNames.at(row.state);
         case LatencyColumn:
             return row.latencyMs >= 0 ? QVariant(row.latencyMs) : QVariant();
@@ -126,9 +131,24 @@ QVariant LiveMessageModel::data(const QModelIndex &index, int role) const
             return int(Qt::AlignRight | Qt::AlignVCenter);
         return {};
     case Qt::ToolTipRole:
+        if (row.fromKafka)
+            return tr("Loaded from Kafka when this view subscribed (partition %1, offset %2): "
+                      "its notification was published before. The time is the record's; the "
+                      "channel is where its notification is expected.")
+                .arg(row.partition)
+                .arg(row.offset);
         if (index.column() == ChannelColumn && !row.pattern.isEmpty())
             return tr("via pattern %1").arg(QString::fromUtf8(row.pattern));
         return {};
+    case Qt::FontRole:
+        if (row.fromKafka) {
+            QFont italic;
+            italic.setItalic(true);
+            return italic;
+        }
+        return {};
+    case FromKafkaRole:
+        return row.fromKafka;
     case PayloadRole:
         return row.payload;
     case IdRole:
@@ -206,12 +226,27 @@ LiveMessageModel::Row LiveMessageModel::makeRow(const redis::PubSubMessage &mess
     return row;
 }
 
+LiveMessageModel::Row LiveMessageModel::makeRow(const check::FeedItem &item)
+{
+    Row row;
+    row.channel = intern(item.channel);
+    row.payload = item.raw;
+    row.receivedMs = item.timestampMs;
+    row.partition = item.partition;
+    row.offset = item.offset;
+    row.decoded = item.id + '\0' + item.type; // read by the field reader already
+    row.fromKafka = true;
+    return row;
+}
+
 void LiveMessageModel::trimOldest(qsizetype count)
 {
     if (count <= 0)
         return;
     beginRemoveRows({}, 0, int(count) - 1); // last is inclusive
     for (qsizetype i = 0; i < count; ++i) {
+        if (m_rows.at(i).fromKafka)
+            --m_kafkaRowsHeld;
         const QByteArray id = m_rows.at(i).id();
         const auto it = m_idToSeq.find(id);
         if (it != m_idToSeq.end() && it.value() == m_firstSeq + i)
@@ -227,19 +262,31 @@ void LiveMessageModel::appendBatch(const QList<redis::PubSubMessage> &batch)
     if (batch.isEmpty())
         return;
     qsizetype skip = 0;
-    qsizetype count = batch.size();
-    if (count > m_rows.capacity()) {
-        skip = count - m_rows.capacity();
-        count = m_rows.capacity();
+    if (batch.size() > m_rows.capacity()) {
+        skip = batch.size() - m_rows.capacity();
         m_rows.countDropped(skip);
     }
-    // Make room first so the history never holds more than the capacity.
-    trimOldest(m_rows.overflowAfter(count));
-
-    const int first = int(m_rows.size());
-    beginInsertRows({}, first, first + int(count) - 1);
+    std::vector<Row> rows;
+    rows.reserve(size_t(batch.size() - skip));
     for (qsizetype i = skip; i < batch.size(); ++i) {
         Row row = makeRow(batch.at(i));
+        if (m_kafkaRowsHeld > 0) {
+            const int held = rowOfId(row.id());
+            if (held >= 0 && m_rows.at(held).fromKafka) {
+                ++m_liveCopiesDropped;
+                continue;
+            }
+        }
+        rows.push_back(std::move(row));
+    }
+    if (rows.empty())
+        return;
+    // Make room first so the history never holds more than the capacity.
+    trimOldest(m_rows.overflowAfter(qsizetype(rows.size())));
+
+    const int first = int(m_rows.size());
+    beginInsertRows({}, first, first + int(rows.size()) - 1);
+    for (Row &row : rows) {
         const QByteArray id = row.id();
         const qint64 seq = m_firstSeq + m_rows.size();
         m_rows.push(std::move(row));
@@ -247,6 +294,50 @@ void LiveMessageModel::appendBatch(const QList<redis::PubSubMessage> &batch)
             m_idToSeq.insert(id, seq);
     }
     endInsertRows();
+}
+
+qsizetype LiveMessageModel::insertRecent(const QList<check::FeedItem> &items, qint64 confirmedMs,
+                                         qsizetype *alreadyHeld)
+{
+    *alreadyHeld = 0;
+    std::vector<Row> rows;
+    QSet<QByteArray> taken;
+    for (const check::FeedItem &item : items) {
+        if (item.id.isEmpty() || rowOfId(item.id) >= 0 || taken.contains(item.id)) {
+            ++*alreadyHeld;
+            continue;
+        }
+        taken.insert(item.id);
+        rows.push_back(makeRow(item));
+    }
+    if (rows.empty())
+        return 0;
+    if (qsizetype(rows.size()) > m_rows.capacity()) {
+        const qsizetype excess = qsizetype(rows.size()) - m_rows.capacity();
+        rows.erase(rows.begin(), rows.begin() + excess);
+        m_rows.countDropped(excess);
+    }
+    trimOldest(m_rows.overflowAfter(qsizetype(rows.size())));
+    // Rows arrive in time order (nearly): the place is found from the newest end.
+    qsizetype at = m_rows.size();
+    while (at > 0 && m_rows.at(at - 1).receivedMs >= confirmedMs)
+        --at;
+    const qsizetype count = qsizetype(rows.size());
+    beginInsertRows({}, int(at), int(at + count) - 1);
+    m_rows.insert(at, std::make_move_iterator(rows.begin()), std::make_move_iterator(rows.end()));
+    m_kafkaRowsHeld += count;
+    reindexFrom(at);
+    endInsertRows();
+    return count;
+}
+
+void LiveMessageModel::reindexFrom(qsizetype row)
+{
+    for (qsizetype i = row; i < m_rows.size(); ++i) {
+        const QByteArray id = m_rows.at(i).id();
+        if (!id.isEmpty())
+            m_idToSeq.insert(id, m_firstSeq + i);
+    }
 }
 
 void LiveMessageModel::setCapacity(qsizetype capacity)
@@ -319,6 +410,8 @@ void LiveMessageModel::clear()
     m_idToSeq.clear();
     m_channels.clear();
     m_firstSeq = 0;
+    m_kafkaRowsHeld = 0;
+    m_liveCopiesDropped = 0;
     endResetModel();
 }
 

@@ -14,6 +14,9 @@
 namespace dualscope::redis {
 struct PubSubMessage;
 }
+namespace dualscope::check {
+struct FeedItem;
+}
 
 namespace dualscope::ui {
 
@@ -46,6 +49,7 @@ public:
         PatternRole,                    // QByteArray, empty for a plain SUBSCRIBE
         ReceivedMsRole,                 // qint64, wall clock ms since the epoch
         FilterTextRole,                 // QString: channel, id, type and payload, for filtering
+        FromKafkaRole,                  // bool: loaded from Kafka, not received from Redis
     };
 
     // 100,000 rows of ~90-byte notifications hold ~30 MB: minutes of history at
@@ -64,7 +68,21 @@ public:
     // One insert pair for the batch, and at most one remove pair for the oldest rows
     // when the history would exceed the capacity. A batch larger than the capacity
     // keeps only its newest messages (the others count as let go).
+    // A message whose id a row loaded from Kafka holds is dropped and counted
+    // (liveCopiesDropped): the view shows each event once.
     void appendBatch(const QList<redis::PubSubMessage> &batch);
+
+    // Recent events loaded from Kafka when a subscription was confirmed at
+    // `confirmedMs`, oldest first: inserted (one insert pair) before the first held
+    // row received at or after that moment, so the history reads in time order.
+    // Each shows its record's time, the channel its notification is expected on, and
+    // its record's place (Show in Kafka works at once). An id already held is
+    // skipped and counted in *alreadyHeld. Past the capacity the oldest rows go
+    // first. Returns how many were inserted.
+    qsizetype insertRecent(const QList<check::FeedItem> &items, qint64 confirmedMs,
+                           qsizetype *alreadyHeld);
+    // Live messages dropped because a row loaded from Kafka showed their event.
+    qint64 liveCopiesDropped() const { return m_liveCopiesDropped; }
 
     qsizetype capacity() const { return m_rows.capacity(); }
     // A smaller capacity trims the oldest rows at once (one remove pair).
@@ -106,6 +124,7 @@ private:
         quint16 typePos = 0;
         quint16 typeLen = 0;
         quint8 state = 0; // index into m_stateNames, 0 = no verdict yet
+        bool fromKafka = false;
         // Only for ids/types that the fast scan cannot slice (escapes, huge
         // payloads): "id\0type" as decoded.
         QByteArray decoded;
@@ -115,6 +134,10 @@ private:
     };
 
     Row makeRow(const redis::PubSubMessage &message);
+    Row makeRow(const check::FeedItem &item);
+    // Points every id of the rows from `row` on at its newest row (after an insert
+    // in the middle moved them).
+    void reindexFrom(qsizetype row);
     QByteArray intern(const QByteArray &channel);
     quint8 stateIndex(const QString &state);
     void trimOldest(qsizetype count);
@@ -128,6 +151,9 @@ private:
     QHash<QByteArray, qint64> m_idToSeq;
     QSet<QByteArray> m_channels;
     QStringList m_stateNames;
+    // Held rows loaded from Kafka: while none is, a live batch needs no id lookup.
+    qsizetype m_kafkaRowsHeld = 0;
+    qint64 m_liveCopiesDropped = 0;
 };
 
 } // namespace dualscope::ui

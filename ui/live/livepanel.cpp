@@ -3,6 +3,7 @@
 
 #include "live/channeltreemodel.h"
 #include "live/livemessagemodel.h"
+#include "redis/channelglob.h"
 #include "widgets/elidedlabel.h"
 
 #include <QAction>
@@ -25,6 +26,8 @@
 #include <QTimer>
 #include <QTreeView>
 #include <QVBoxLayout>
+#include <algorithm>
+#include <vector>
 
 namespace dualscope::ui {
 
@@ -325,7 +328,46 @@ void LivePanel::updateStatus()
     QString text = tr("%1 rows, %2 let go").arg(m_model->rowCount()).arg(droppedCount());
     if (m_paused)
         text += tr(" (paused, %1 waiting)").arg(m_pending.size());
+    if (!m_recentNote.isEmpty())
+        text += QStringLiteral("; ") + m_recentNote;
     m_status->setFullText(text);
+}
+
+void LivePanel::addRecentEvents(const QList<check::FeedItem> &items, qint64 confirmedMs,
+                                const QList<std::pair<QByteArray, bool>> &asked, int requested)
+{
+    const QList<std::pair<QByteArray, bool>> held = subscriptions();
+    std::vector<redis::SubscriptionMatcher> matchers;
+    for (const auto &[name, isPattern] : asked) {
+        if (held.contains(std::pair{name, isPattern}))
+            matchers.emplace_back(name, isPattern);
+    }
+    QList<check::FeedItem> wanted;
+    for (const check::FeedItem &item : items) {
+        if (std::any_of(matchers.cbegin(), matchers.cend(),
+                        [&item](const auto &m) { return m.matches(item.channel); }))
+            wanted.append(item);
+    }
+    // What waits for the next view update is compared too: an event is shown once.
+    if (!m_paused)
+        flush();
+    qsizetype alreadyShown = 0;
+    const qsizetype added = m_model->insertRecent(wanted, confirmedMs, &alreadyShown);
+    m_recentNote = tr("%1 recent from Kafka (of the topic's last %2: %3 on these channels, %4 "
+                      "already shown)")
+                       .arg(added)
+                       .arg(requested)
+                       .arg(wanted.size())
+                       .arg(alreadyShown);
+    if (added > 0 && m_follow->isChecked() && !m_paused)
+        m_table->scrollToBottom();
+    updateStatus();
+}
+
+void LivePanel::setRecentEventsError(const QString &error)
+{
+    m_recentNote = tr("recent events not loaded: %1").arg(error);
+    updateStatus();
 }
 
 void LivePanel::setActiveChannels(const redis::ActiveChannels &active)

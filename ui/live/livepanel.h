@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "check/feeditem.h"
 #include "gap/gaptypes.h"
 #include "redis/pubsubtypes.h"
 
@@ -58,6 +59,16 @@ public:
     void applyGaps(const QList<dualscope::gap::Gap> &gaps);
     // The checker's newest matches: "matched", the latency and the record's place.
     void applyMatches(const QList<dualscope::gap::MatchedEvent> &matches);
+    // The client-connects-mid-stream edge: the last `requested` events of the topic,
+    // loaded from Kafka once the subscriptions `asked` were confirmed at
+    // `confirmedMs`. Those on channels that these subscriptions (still held)
+    // receive become rows marked as from Kafka, placed before what arrived after
+    // the confirmation; an event already shown is shown once.
+    void addRecentEvents(const QList<dualscope::check::FeedItem> &items, qint64 confirmedMs,
+                         const QList<std::pair<QByteArray, bool>> &asked, int requested);
+    // The load failed: the view goes on live only, and says why.
+    void setRecentEventsError(const QString &error);
+
     // Selects and scrolls to the newest held row with this id; false when it is not
     // held (let go, not arrived) or hidden by the filter.
     bool selectNotification(const QByteArray &id);
@@ -130,6 +141,8 @@ private:
     qint64 m_pendingDropped = 0;
     qint64 m_shown = 0;
     bool m_paused = false;
+    // What the last load of recent events from Kafka did, for the status line.
+    QString m_recentNote;
     // Verdicts that overtook their message (still waiting in m_pending); applied at
     // the next flush, then forgotten.
     QHash<QByteArray, Verdict> m_earlyStates;

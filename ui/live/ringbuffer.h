@@ -46,6 +46,11 @@ public:
 
     // Appends without trimming; the caller has made room with dropOldest().
     void push(T item) { m_items.push_back(std::move(item)); }
+    // Inserts [first, last) before item `at` (0..size()), without trimming.
+    template <typename Iterator> void insert(qsizetype at, Iterator first, Iterator last)
+    {
+        m_items.insert(m_items.begin() + at, first, last);
+    }
 
     void clear() { m_items.clear(); }
     void resetDropped() { m_dropped = 0; }
