@@ -77,8 +77,16 @@ int main(int argc, char *argv[])
     // The services are made anew when the user picks another connection: the old
     // ones stop in order, the panels start over.
     std::unique_ptr<dualscope::app::Services> services;
+    // Services being stopped after a switch; each deletes itself once stopped.
+    QList<QPointer<dualscope::app::Services>> retiring;
     auto connectTo = [&](const dualscope::app::ConnectionSettings &connection) {
-        services.reset();
+        if (services) {
+            // Stopped off the GUI thread; the new ones start meanwhile.
+            dualscope::app::Services *old = services.release();
+            QObject::connect(old, &dualscope::app::Services::stopped, old, &QObject::deleteLater);
+            old->shutdown();
+            retiring.append(old);
+        }
         window.livePanel()->messageModel()->clear();
         window.gapPanel()->clear();
         services = std::make_unique<dualscope::app::Services>(&window);
@@ -156,8 +164,22 @@ int main(int argc, char *argv[])
     } else {
         connectTo(settings);
     }
+    // Closing the window stops the services off the GUI thread (the window is gone
+    // at once); the application ends when they have stopped.
+    app.setQuitOnLastWindowClosed(false);
+    QObject::connect(&app, &QGuiApplication::lastWindowClosed, &window, [&services] {
+        if (!services || services->isStopped()) {
+            QApplication::quit();
+            return;
+        }
+        QObject::connect(services.get(), &dualscope::app::Services::stopped, services.get(),
+                         [] { QApplication::quit(); });
+        services->shutdown();
+    });
     const int result = QApplication::exec();
     services.reset();
+    for (const QPointer<dualscope::app::Services> &old : std::as_const(retiring))
+        delete old.data(); // waits for a shutdown still under way, within its deadline
     dualscope::ui::LogPanel::installMessageHandler(nullptr);
     return result;
 }

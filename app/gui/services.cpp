@@ -26,9 +26,14 @@
 #include <QDateTime>
 #include <QProcess>
 #include <QRandomGenerator>
+#include <QSemaphore>
 #include <QSettings>
 #include <QThread>
+#include <algorithm>
+#include <functional>
 #include <librdkafka/rdkafka.h>
+#include <limits>
+#include <memory>
 
 namespace dualscope::app {
 
@@ -108,14 +113,6 @@ QThread *startThread(QObject *parent, const char *name)
     return thread;
 }
 
-void stopThread(QThread *thread)
-{
-    if (!thread)
-        return;
-    thread->quit();
-    thread->wait();
-}
-
 } // namespace
 
 Services::Services(ui::MainWindow *window, QObject *parent) : QObject(parent), m_window(window)
@@ -125,36 +122,218 @@ Services::Services(ui::MainWindow *window, QObject *parent) : QObject(parent), m
     wireFaults();
 }
 
+// Raw pointers taken on the GUI thread when the shutdown starts; from then on the
+// GUI thread no longer deletes or replaces any of them.
+struct Services::Stoppables
+{
+    publish::PublishRun *run = nullptr;
+    publish::DualPublisher *publisher = nullptr;
+    QThread *publisherThread = nullptr;
+    publish::NotificationReplay *replay = nullptr;
+    QThread *replayThread = nullptr;
+    check::CheckSession *check = nullptr;
+    QThread *checkThread = nullptr;
+    redis::RedisMonitor *monitor = nullptr;
+    QThread *monitorThread = nullptr;
+    QThread *browserThread = nullptr;
+    check::RecentEventsLoader *recent = nullptr;
+    QThread *recentThread = nullptr;
+    sandbox::Sandbox *sandbox = nullptr;
+    QThread *sandboxThread = nullptr;
+};
+
 Services::~Services()
 {
-    if (m_run)
-        QMetaObject::invokeMethod(m_run, &publish::PublishRun::stop, Qt::BlockingQueuedConnection);
+    if (!m_shuttingDown) {
+        m_shuttingDown = true;
+        detachFromWindow();
+        m_overran = stopInOrder(stoppables(), QDeadlineTimer(kShutdownDeadlineMs));
+    } else if (m_shutdownThread) {
+        // Every step of it is bounded, so is this wait.
+        m_shutdownThread->wait(QDeadlineTimer(kShutdownDeadlineMs + 2000));
+        delete m_shutdownThread;
+    }
+    abandonOverranThreads();
+}
+
+Services::Stoppables Services::stoppables() const
+{
+    Stoppables services;
+    services.run = m_run;
+    services.publisher = m_publisher;
+    services.publisherThread = m_publisherThread;
+    services.replay = m_replay;
+    services.replayThread = m_replayThread;
+    services.check = m_check;
+    services.checkThread = m_checkThread;
+    services.monitor = m_monitor;
+    services.monitorThread = m_monitorThread;
+    services.browserThread = m_browserThread;
+    services.recent = m_recent;
+    services.recentThread = m_recentThread;
+    services.sandbox = m_sandbox;
+    services.sandboxThread = m_sandboxThread;
+    return services;
+}
+
+void Services::shutdown()
+{
+    if (m_shuttingDown)
+        return;
+    m_shuttingDown = true;
+    detachFromWindow();
+    const Stoppables stopping = stoppables();
+    m_shutdownThread = QThread::create([this, stopping] {
+        m_overran = stopInOrder(stopping, QDeadlineTimer(kShutdownDeadlineMs));
+        QMetaObject::invokeMethod(this, [this] {
+            m_shutdownThread->wait();
+            delete m_shutdownThread;
+            m_shutdownThread = nullptr;
+            abandonOverranThreads();
+            m_stopped = true;
+            emit stopped(m_overran);
+        });
+    });
+    m_shutdownThread->setObjectName(QStringLiteral("shutdown"));
+    m_shutdownThread->start();
+}
+
+void Services::detachFromWindow()
+{
+    // Nothing more reaches the window: what the services still say while they stop
+    // (a last batch, an error of a closing connection) is not news to the user.
+    const QList<QObject *> receivers{this,
+                                     m_window,
+                                     m_window->livePanel(),
+                                     m_window->gapPanel(),
+                                     m_window->firePanel(),
+                                     m_window->traceWindow(),
+                                     m_window->browserPanel()};
+    const QList<QObject *> services{m_run,     m_publisher, m_replay, m_check,
+                                    m_monitor, m_browser,   m_recent};
+    for (QObject *service : services) {
+        if (!service)
+            continue;
+        for (QObject *receiver : receivers)
+            QObject::disconnect(service, nullptr, receiver, nullptr);
+    }
+    m_window->browserPanel()->setWorker(nullptr);
     if (m_publisher)
-        QMetaObject::invokeMethod(
-            m_publisher,
-            [publisher = m_publisher.data()] { publisher->shutdown(kPublisherShutdownMs); },
-            Qt::BlockingQueuedConnection);
-    stopThread(m_publisherThread);
-    if (m_replay)
-        QMetaObject::invokeMethod(m_replay, &publish::NotificationReplay::stop,
-                                  Qt::BlockingQueuedConnection);
-    stopThread(m_replayThread);
-    if (m_check)
-        QMetaObject::invokeMethod(
-            m_check, [check = m_check] { delete check; }, Qt::BlockingQueuedConnection);
-    stopThread(m_checkThread);
-    if (m_monitor)
-        QMetaObject::invokeMethod(m_monitor, &redis::RedisMonitor::stop,
-                                  Qt::BlockingQueuedConnection);
-    stopThread(m_monitorThread);
-    stopThread(m_browserThread);
-    if (m_recent)
-        m_recent->cancel(); // a load under way gives up at its next Kafka request
-    stopThread(m_recentThread);
-    if (m_sandbox)
-        QMetaObject::invokeMethod(
-            m_sandbox, [sandbox = m_sandbox] { delete sandbox; }, Qt::BlockingQueuedConnection);
-    stopThread(m_sandboxThread);
+        m_window->firePanel()->setRunning(false); // the run ends with the services
+}
+
+void Services::abandonOverranThreads()
+{
+    // A thread that did not stop must not be destroyed while it runs (Qt aborts):
+    // it is let go to the process's exit, and the log says which.
+    for (const QString &step : std::as_const(m_overran))
+        qWarning("shutdown: %s did not stop within %d ms; left to the process's exit",
+                 qPrintable(step), kShutdownDeadlineMs);
+    for (QThread *thread : findChildren<QThread *>(Qt::FindDirectChildrenOnly)) {
+        if (thread->isRunning())
+            thread->setParent(nullptr);
+    }
+}
+
+namespace {
+
+// Time kept back for the sandbox, the last step: its redis-server child must end
+// whatever the steps before it did.
+constexpr qint64 kSandboxReserveMs = 3000;
+
+int remainingMs(const QDeadlineTimer &deadline)
+{
+    return int(std::clamp<qint64>(deadline.remainingTime(), 0, std::numeric_limits<int>::max()));
+}
+
+// Runs `step` on `target`'s thread and waits for it until `deadline`. False when it
+// overran: it still runs to its end there, later.
+bool runOn(QObject *target, std::function<void()> step, const QDeadlineTimer &deadline)
+{
+    auto done = std::make_shared<QSemaphore>();
+    QMetaObject::invokeMethod(target, [step = std::move(step), done] {
+        step();
+        done->release();
+    });
+    return done->tryAcquire(1, remainingMs(deadline));
+}
+
+bool stopThread(QThread *thread, const QDeadlineTimer &deadline)
+{
+    if (!thread)
+        return true;
+    thread->quit();
+    return thread->wait(deadline);
+}
+
+} // namespace
+
+QStringList Services::stopInOrder(const Stoppables &services, const QDeadlineTimer &deadline)
+{
+    QStringList overran;
+    const auto step = [&overran](bool done, const char *what) {
+        if (!done)
+            overran << QLatin1String(what);
+    };
+    const QDeadlineTimer others(std::max<qint64>(deadline.remainingTime() - kSandboxReserveMs, 0));
+    // Publishing: the run stops generating, the publisher delivers what it holds.
+    if (services.run)
+        step(runOn(
+                 services.run, [run = services.run] { run->stop(); }, others),
+             "the Fire run");
+    if (services.publisher) {
+        auto finished = std::make_shared<QSemaphore>();
+        const bool asked = runOn(
+            services.publisher,
+            [publisher = services.publisher, finished] {
+                QObject::connect(publisher, &publish::DualPublisher::shutdownFinished, publisher,
+                                 [finished] { finished->release(); });
+                publisher->shutdown(kPublisherShutdownMs);
+            },
+            others);
+        step(asked && finished->tryAcquire(1, remainingMs(others)), "the publisher");
+        // Its producer goes with it (librdkafka's threads would go on reconnecting).
+        step(runOn(
+                 services.publisher,
+                 [run = services.run, publisher = services.publisher] {
+                     delete run;
+                     delete publisher;
+                 },
+                 others),
+             "the publisher's producer");
+    }
+    step(stopThread(services.publisherThread, others), "the publisher's thread");
+    if (services.replay)
+        step(runOn(
+                 services.replay,
+                 [replay = services.replay] {
+                     replay->stop();
+                     delete replay;
+                 },
+                 others),
+             "the replay");
+    step(stopThread(services.replayThread, others), "the replay's thread");
+    // Checking before watching: the check session reads the shared monitor.
+    if (services.check)
+        step(runOn(
+                 services.check, [check = services.check] { delete check; }, others),
+             "the check session");
+    step(stopThread(services.checkThread, others), "the check session's thread");
+    if (services.monitor)
+        step(runOn(
+                 services.monitor, [monitor = services.monitor] { monitor->stop(); }, others),
+             "the Redis monitor");
+    step(stopThread(services.monitorThread, others), "the Redis monitor's thread");
+    step(stopThread(services.browserThread, others), "the Kafka browser");
+    if (services.recent)
+        services.recent->cancel(); // a load under way gives up at its next Kafka request
+    step(stopThread(services.recentThread, others), "the recent-events load");
+    if (services.sandbox)
+        step(runOn(
+                 services.sandbox, [sandbox = services.sandbox] { delete sandbox; }, deadline),
+             "the sandbox");
+    step(stopThread(services.sandboxThread, deadline), "the sandbox's thread");
+    return overran;
 }
 
 void Services::start(const ConnectionSettings &settings)
@@ -408,6 +587,8 @@ void Services::onSubscriptionConfirmed(const QByteArray &name, bool isPattern, q
 
 void Services::loadRecentEvents()
 {
+    if (m_shuttingDown)
+        return;
     if (!m_recent || m_confirmedForLoad.isEmpty())
         return;
     const quint64 ticket = ++m_nextRecentTicket;
@@ -442,6 +623,8 @@ void Services::showRecordAndRaise(qint32 partition, qint64 offset)
 
 void Services::fire(const ui::FireRequest &request)
 {
+    if (m_shuttingDown)
+        return;
     if (m_publisher)
         return; // one run at a time: the panel shows Stop while running
     ui::EventTraceWindow *trace = request.trace ? m_window->traceWindow() : nullptr;
@@ -541,12 +724,16 @@ void Services::fire(const ui::FireRequest &request)
 
 void Services::stopFire()
 {
+    if (m_shuttingDown)
+        return;
     if (m_run)
         QMetaObject::invokeMethod(m_run, &publish::PublishRun::stop);
 }
 
 void Services::finishFire()
 {
+    if (m_shuttingDown)
+        return; // the shutdown stops and deletes them
     m_window->firePanel()->setRunning(false);
     if (m_run)
         m_run->deleteLater();
@@ -558,6 +745,8 @@ void Services::finishFire()
 
 void Services::replayMissing(const QList<gap::Gap> &missing)
 {
+    if (m_shuttingDown)
+        return;
     if (m_replay || missing.isEmpty())
         return; // one replay at a time
     QString error;
@@ -577,6 +766,8 @@ void Services::replayMissing(const QList<gap::Gap> &missing)
             &ui::GapPanel::setReplayProgress);
     connect(m_replay, &publish::NotificationReplay::finished, gaps,
             [this](const publish::ReplayResult &result) {
+                if (m_shuttingDown)
+                    return;
                 qInfo("replayed %lld missing notifications: sent %lld, failed %lld, skipped %lld",
                       static_cast<long long>(result.requested), static_cast<long long>(result.sent),
                       static_cast<long long>(result.failed),
@@ -586,6 +777,8 @@ void Services::replayMissing(const QList<gap::Gap> &missing)
                 m_replay = nullptr;
             });
     connect(m_replay, &publish::NotificationReplay::failed, gaps, [this](const QString &why) {
+        if (m_shuttingDown)
+            return;
         qWarning("replay failed: %s", qPrintable(why));
         m_replay->deleteLater();
         m_replay = nullptr;
@@ -605,6 +798,8 @@ void Services::wireFaults()
 
 void Services::cutPublisherRedisLink(int seconds)
 {
+    if (m_shuttingDown)
+        return;
     if (!m_publisherLink)
         return;
     QMetaObject::invokeMethod(m_publisherLink, [link = m_publisherLink, seconds] {
@@ -632,6 +827,8 @@ void Services::showKafkaHealth()
 
 void Services::setRedisDown(bool down)
 {
+    if (m_shuttingDown)
+        return;
     if (!m_sandbox)
         return;
     QMetaObject::invokeMethod(m_sandbox, [sandbox = m_sandbox, down] {
@@ -645,6 +842,8 @@ void Services::setRedisDown(bool down)
 
 void Services::setBrokerDown(int brokerId, bool down)
 {
+    if (m_shuttingDown)
+        return;
     if (!m_sandbox)
         return;
     QPointer<ui::BrowserPanel> browser = m_window->browserPanel();
@@ -663,6 +862,8 @@ void Services::setBrokerDown(int brokerId, bool down)
 
 void Services::pushRequestErrors(const QString &api, const QString &errorName, int count)
 {
+    if (m_shuttingDown)
+        return;
     if (!m_sandbox)
         return;
     QMetaObject::invokeMethod(m_sandbox, [sandbox = m_sandbox, api, errorName, count] {
@@ -681,6 +882,8 @@ void Services::pushRequestErrors(const QString &api, const QString &errorName, i
 
 void Services::setRoundTripTime(int milliseconds)
 {
+    if (m_shuttingDown)
+        return;
     if (!m_sandbox)
         return;
     QMetaObject::invokeMethod(m_sandbox, [sandbox = m_sandbox, milliseconds] {

@@ -5,9 +5,11 @@
 #include "publish/publishrun.h"
 #include "redis/redisurl.h"
 
+#include <QDeadlineTimer>
 #include <QHash>
 #include <QObject>
 #include <QPointer>
+#include <QStringList>
 
 class QThread;
 
@@ -67,9 +69,21 @@ class Services final : public QObject
 
 public:
     explicit Services(ui::MainWindow *window, QObject *parent = nullptr);
-    // Stops in a fixed order under one deadline: publishing, checking, watching,
-    // browsing, then the sandbox.
+    // What shutdown() does, on the calling thread when shutdown() was not called
+    // (or waits for the one under way, within its deadline).
     ~Services() override;
+
+    // Stops every service in a fixed order under one deadline (kShutdownDeadlineMs):
+    // publishing, replaying, checking, watching, browsing, loading, then the sandbox.
+    // Off the GUI thread, so the window stays responsive and results queued to it
+    // still land; stopped() follows. From now on the services feed the window
+    // nothing more. Idempotent.
+    void shutdown();
+    bool isStopped() const { return m_stopped; }
+
+    // The whole shutdown's time: the publisher gets up to 5 s of it to deliver what
+    // it holds, the sandbox always gets the last seconds to end its redis-server.
+    static constexpr int kShutdownDeadlineMs = 12'000;
 
     // Starts the sandbox (on its own long-lived thread) when asked, then the
     // watchers. Asynchronous: ready() or failed() follows.
@@ -91,6 +105,9 @@ signals:
     void failed(const QString &error);
     // A Fire run ended (all its events have their outcome).
     void fireFinished(const dualscope::publish::RunSummary &summary);
+    // shutdown() ended. `overran` names the services that did not stop within the
+    // deadline (empty: a clean stop); their threads are left to the process's exit.
+    void stopped(const QStringList &overran);
 
 private:
     void startWatchers();
@@ -112,6 +129,14 @@ private:
     // browser cannot read some partitions (degraded), the check failed (down).
     void showKafkaHealth();
     QString redisServerVersion() const;
+    // The ordered stop, blocking the calling thread (never the thread of a service):
+    // each step waits at most until `deadline`. Returns the steps that overran.
+    struct Stoppables;
+    static QStringList stopInOrder(const Stoppables &services, const QDeadlineTimer &deadline);
+    Stoppables stoppables() const;
+    void abandonOverranThreads();
+    // Cuts every connection from a service to the window and to this object.
+    void detachFromWindow();
     // The settings' Redis URL parsed, with its TLS files; nullopt and *error if not.
     std::optional<redis::RedisUrl> redisTarget(QString *error) const;
 
@@ -149,6 +174,11 @@ private:
     QPointer<publish::PublishRun> m_run;
     QThread *m_replayThread = nullptr;
     QPointer<publish::NotificationReplay> m_replay;
+    QThread *m_shutdownThread = nullptr;
+    bool m_shuttingDown = false;
+    bool m_stopped = false;
+    // Written by the ordered stop, read after it (the shutdown thread joined).
+    QStringList m_overran;
     // The checker's tail has reported progress since it last failed.
     bool m_kafkaTailing = false;
     qint64 m_lastKafkaRecords = 0;

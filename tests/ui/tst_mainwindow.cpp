@@ -36,6 +36,7 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 using namespace dualscope;
 
@@ -432,6 +433,49 @@ private slots:
         QCOMPARE(ids.size(), 35);
         QCOMPARE(live->liveCopiesDropped(), 0);
         QSettings().remove(QStringLiteral("live"));
+    }
+
+    void theServicesStopOffTheGuiThreadWhileARunFires()
+    {
+        // given the window in the sandbox, firing a long run at 200 events/s
+        ui::MainWindow window;
+        app::Services services(&window);
+        startInSandbox(window, services);
+        if (QTest::currentTestFailed())
+            return;
+        auto *rate = window.firePanel()->findChild<QDoubleSpinBox *>(QStringLiteral("rate"));
+        QVERIFY(rate);
+        rate->setValue(200);
+        fire(window, 100'000);
+        QTRY_VERIFY_WITH_TIMEOUT(gapCount(window, "matched") >= 50, 15'000);
+        const QString redisUrl = services.settings().redisUrl;
+
+        // when the services are shut down (as closing the window does)
+        QSignalSpy stopped(&services, &app::Services::stopped);
+        bool guiRanWhileStopping = false;
+        QTimer::singleShot(0, &window, [&] { guiRanWhileStopping = stopped.isEmpty(); });
+        services.shutdown();
+
+        // then the call returns before they have stopped, the GUI thread goes on
+        // meanwhile, and they stop within the deadline, every one of them
+        QVERIFY(stopped.isEmpty());
+        QVERIFY(!services.isStopped());
+        QVERIFY(stopped.wait(app::Services::kShutdownDeadlineMs + 5000));
+        QVERIFY(guiRanWhileStopping);
+        QCOMPARE(stopped.first().first().toStringList(), QStringList());
+        QVERIFY(services.isStopped());
+        // and the fire panel no longer says it is running
+        auto *fireButton = window.firePanel()->findChild<QPushButton *>(QStringLiteral("fire"));
+        QVERIFY(fireButton && fireButton->isEnabled());
+        // and the sandbox's redis-server is gone
+        QProcess cli;
+        cli.start(QStringLiteral("redis-cli"),
+                  {QStringLiteral("-u"), redisUrl, QStringLiteral("PING")});
+        QVERIFY(cli.waitForFinished(10'000));
+        QVERIFY2(!cli.readAllStandardOutput().contains("PONG"), "redis-server still answers");
+        // and a second shutdown does nothing
+        services.shutdown();
+        QCOMPARE(stopped.size(), 1);
     }
 
     void cuttingOnlyThePublishersLinkMakesRealMissing()
