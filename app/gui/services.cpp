@@ -481,6 +481,7 @@ void Services::startWatchers()
     connect(m_check, &check::CheckSession::gapsFound, gaps, &ui::GapPanel::appendGaps);
     connect(m_check, &check::CheckSession::gapsFound, live, &ui::LivePanel::applyGaps);
     connect(m_check, &check::CheckSession::matchesFound, live, &ui::LivePanel::applyMatches);
+    connect(m_check, &check::CheckSession::statusesReported, live, &ui::LivePanel::applyStatuses);
     ui::EventTraceWindow *trace = m_window->traceWindow();
     connect(m_check, &check::CheckSession::eventTraced, trace, &ui::EventTraceWindow::setStatus);
     connect(m_check, &check::CheckSession::latencySnapshot, gaps, &ui::GapPanel::setLatency);
@@ -608,6 +609,12 @@ void Services::showRecentEvents(quint64 ticket, const check::RecentEvents &event
         return;
     }
     live->addRecentEvents(events.items, load.confirmedMs, load.asked, kRecentEvents);
+    // Their verdicts, where the checker still remembers them (a few grace windows).
+    QList<QByteArray> ids;
+    for (const check::FeedItem &item : events.items)
+        ids.append(item.id);
+    if (m_check && !ids.isEmpty())
+        QMetaObject::invokeMethod(m_check, [check = m_check, ids] { check->reportStatuses(ids); });
 }
 
 void Services::showRecordInBrowser(qint32 partition, qint64 offset)

@@ -492,6 +492,21 @@ void CheckSession::traceEvent(const QByteArray &id)
     reportTrace();
 }
 
+void CheckSession::reportStatuses(const QList<QByteArray> &ids)
+{
+    QList<gap::EventStatus> statuses;
+    statuses.reserve(ids.size());
+    for (const QByteArray &id : ids) {
+        gap::EventStatus status;
+        if (m_detector)
+            status = m_detector->statusOf(id);
+        else
+            status.id = id;
+        statuses.append(status);
+    }
+    emit statusesReported(statuses);
+}
+
 void CheckSession::reportTrace()
 {
     if (m_tracedId.isEmpty())

@@ -119,6 +119,9 @@ public:
     // status is looked up, not caught in passing, so an id traced after its verdict
     // was given still gets it.
     void traceEvent(const QByteArray &id);
+    // Where each of these events stands now, as statusOf() says, in one
+    // statusesReported() (a live view's rows loaded from Kafka ask for their verdicts).
+    void reportStatuses(const QList<QByteArray> &ids);
 
 signals:
     // Subscribed to Redis and positioned in Kafka: traffic from now on is judged.
@@ -133,6 +136,7 @@ signals:
     void progress(const dualscope::gap::GapCounts &counts);
     // The traced event's status, each time it changes (see traceEvent()).
     void eventTraced(const dualscope::gap::EventStatus &status);
+    void statusesReported(const QList<dualscope::gap::EventStatus> &statuses);
     // About once a second: the latency distribution of the matches so far.
     void latencySnapshot(const dualscope::metrics::LatencyHistogram &latency);
     // With it, once a second: the window so far (topic, partitions read, patterns,

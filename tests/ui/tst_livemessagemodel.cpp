@@ -714,6 +714,29 @@ void TestLiveMessageModel::panelShowsRecentEventsOfItsNewSubscriptionsOnly()
                                                   "200: 5 on these channels, 0 already shown)")),
         qPrintable(status->fullText()));
 
+    // And the checker's word on them: a judged event shows its verdict, one it
+    // still waits on or no longer remembers keeps the marker
+    dualscope::gap::EventStatus matched;
+    matched.id = idOf(0);
+    matched.stage = dualscope::gap::EventStatus::Stage::Judged;
+    matched.verdict = dualscope::gap::GapKind::Matched;
+    matched.latencyMs = 4;
+    dualscope::gap::EventStatus missing = matched;
+    missing.id = idOf(1);
+    missing.verdict = dualscope::gap::GapKind::Missing;
+    missing.latencyMs = -1;
+    dualscope::gap::EventStatus waiting;
+    waiting.id = idOf(2);
+    waiting.stage = dualscope::gap::EventStatus::Stage::AwaitingNotification;
+    dualscope::gap::EventStatus forgotten;
+    forgotten.id = idOf(3);
+    panel.applyStatuses({matched, missing, waiting, forgotten});
+    QCOMPARE(cell(*model, 0, LiveMessageModel::MatchColumn), QStringLiteral("matched"));
+    QCOMPARE(model->data(model->index(0, LiveMessageModel::LatencyColumn)).toLongLong(), 4);
+    QCOMPARE(cell(*model, 1, LiveMessageModel::MatchColumn), QStringLiteral("missing"));
+    QCOMPARE(cell(*model, 2, LiveMessageModel::MatchColumn), QStringLiteral("from Kafka"));
+    QCOMPARE(cell(*model, 3, LiveMessageModel::MatchColumn), QStringLiteral("from Kafka"));
+
     // And a failed load says why
     panel.setRecentEventsError(QStringLiteral("Kafka: unknown topic"));
     QVERIFY(status->fullText().contains(

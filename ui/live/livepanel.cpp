@@ -490,6 +490,16 @@ void LivePanel::applyMatches(const QList<gap::MatchedEvent> &matches)
         setState(m.id, {matched, m.latencyMs, m.partition, m.offset});
 }
 
+void LivePanel::applyStatuses(const QList<gap::EventStatus> &statuses)
+{
+    for (const gap::EventStatus &status : statuses) {
+        if (status.stage != gap::EventStatus::Stage::Judged)
+            continue;
+        setState(status.id, {QString::fromLatin1(gap::kindName(status.verdict)), status.latencyMs,
+                             status.partition, status.offset});
+    }
+}
+
 void LivePanel::updateShowInKafka()
 {
     const QModelIndex current = m_proxy->mapToSource(m_table->currentIndex());

@@ -59,6 +59,9 @@ public:
     void applyGaps(const QList<dualscope::gap::Gap> &gaps);
     // The checker's newest matches: "matched", the latency and the record's place.
     void applyMatches(const QList<dualscope::gap::MatchedEvent> &matches);
+    // Where events stand in the checker (asked for the rows loaded from Kafka): a
+    // judged one shows its verdict; the others keep theirs until one comes.
+    void applyStatuses(const QList<dualscope::gap::EventStatus> &statuses);
     // The client-connects-mid-stream edge: the last `requested` events of the topic,
     // loaded from Kafka once the subscriptions `asked` were confirmed at
     // `confirmedMs`. Those on channels that these subscriptions (still held)
