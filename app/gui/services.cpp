@@ -407,6 +407,10 @@ void Services::startWatchers()
     monitorOptions.connection.url = *url;
     monitorOptions.activeChannelPollMs = 2000;
     monitorOptions.consumerBacklog = checkBacklog;
+    // The live view's ids and types, read where the checker reads them, on the
+    // monitor's thread.
+    const gap::FieldMapping mapping;
+    monitorOptions.readFields = mapping.notificationPointers();
     m_monitorThread = startThread(this, "redis-monitor");
     m_monitor = new redis::RedisMonitor(monitorOptions);
     m_monitor->moveToThread(m_monitorThread);
@@ -469,6 +473,7 @@ void Services::startWatchers()
     checkConfig.topic = m_settings.topic;
     checkConfig.redisUrl = *url;
     checkConfig.patterns = m_settings.patterns;
+    checkConfig.detector.mapping = mapping;
     // The live view shows a verdict on each row it holds: per 100 ms tick, the
     // newest matches up to what a screen of rows can use.
     checkConfig.detector.reportNewestMatches = kLiveMatchesPerTick;
@@ -548,7 +553,7 @@ void Services::startWatchers()
     connect(gaps, &ui::GapPanel::openKafkaRecord, this, &Services::showRecordInBrowser);
     connect(gaps, &ui::GapPanel::selectNotification, live, &ui::LivePanel::selectNotification);
     // The Kafka page's id column reads the id where the checker reads it.
-    m_window->browserPanel()->model()->setIdPointer(gap::FieldMapping{}.kafkaId);
+    m_window->browserPanel()->model()->setIdPointer(mapping.kafkaId);
     connect(m_window->browserPanel(), &ui::BrowserPanel::showNotificationRequested, live,
             &ui::LivePanel::selectNotification);
     ui::FirePanel *fire = m_window->firePanel();

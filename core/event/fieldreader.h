@@ -3,6 +3,7 @@
 
 #include <QByteArray>
 #include <QString>
+#include <QtGlobal>
 #include <memory>
 
 namespace dualscope::event {
@@ -27,6 +28,24 @@ struct FieldPointers
     QByteArray sourceId = "/source_id";
 };
 
+// Where an id and a type lie in a document that is kept (a live view's row): the
+// bytes of the string values when they stand there verbatim, so that no copy is
+// made per message; a value that does not (escapes, a number, past 64 KiB) is kept
+// decoded instead. Length 0: absent. Plain value.
+struct FieldSpans
+{
+    quint16 idPos = 0;
+    quint16 idLen = 0;
+    quint16 typePos = 0;
+    quint16 typeLen = 0;
+    // "id\0type" when either is not verbatim in the document; null otherwise.
+    QByteArray decoded;
+
+    QByteArray id(const QByteArray &document) const;
+    QByteArray type(const QByteArray &document) const;
+    bool hasId() const { return idLen > 0 || !decoded.isNull(); }
+};
+
 // Reads the fields of one JSON document through the field mapping, strictly as
 // the checker does: valid UTF-8 JSON, an object, a non-empty string id. The other
 // fields are taken when they are strings or integers (numeric source ids are
@@ -43,6 +62,9 @@ public:
     bool read(const QByteArray &json, EventFields *fields, QString *why = nullptr) const;
     // The id alone; empty when read() would be false.
     QByteArray idOf(const QByteArray &json) const;
+    // read()'s id and type as spans of `json`; false (and *spans empty) when read()
+    // would be false.
+    bool locate(const QByteArray &json, FieldSpans *spans) const;
 
 private:
     struct Compiled;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "event/fieldreader.h"
+
 #include <QByteArray>
 #include <QList>
 #include <QMetaType>
@@ -26,6 +28,10 @@ struct PubSubMessage
     // or cut), the earliest time it can have been queued: the last answer's PING.
     // Without PINGs (pingIntervalMs 0, nothing subscribed): receivedMs.
     qint64 deliveredMs = 0;
+    // The notification's id and type as spans of the payload, read with the field
+    // mapping on the monitor's thread when it was asked to (Options::readFields);
+    // empty otherwise, and for a payload without a usable id.
+    event::FieldSpans fields;
 };
 
 struct ChannelStats

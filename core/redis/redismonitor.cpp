@@ -61,6 +61,8 @@ bool validatePattern(const QByteArray &pattern, QString *error)
 RedisMonitor::RedisMonitor(Options options, QObject *parent)
     : QObject(parent), m_options(std::move(options))
 {
+    if (m_options.readFields)
+        m_fieldReader.emplace(*m_options.readFields);
 }
 
 RedisMonitor::~RedisMonitor() = default;
@@ -325,8 +327,15 @@ void RedisMonitor::recordMessage(QByteArray channel, QByteArray pattern, QByteAr
             stats->lastReceivedMs = nowMs;
         }
     }
-    m_buffer.append(PubSubMessage{std::move(channel), std::move(pattern), std::move(payload), nowMs,
-                                  monotonicNs(), nowMs});
+    m_buffer.append(PubSubMessage{std::move(channel),
+                                  std::move(pattern),
+                                  std::move(payload),
+                                  nowMs,
+                                  monotonicNs(),
+                                  nowMs,
+                                  {}});
+    if (m_fieldReader)
+        m_fieldReader->locate(m_buffer.last().payload, &m_buffer.last().fields);
     if (!m_readingPaused && m_buffer.size() >= m_options.bufferLimit)
         updateReadingPause();
 }

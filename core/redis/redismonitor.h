@@ -76,6 +76,10 @@ public:
         int holdForPongMs = 200;
         // Per-channel counts and rates (the GUI's channel tree); the checker needs none.
         bool trackChannelStats = true;
+        // Where a notification's id and type are: each message's `fields` are read
+        // with them here, off the consumer's thread (a live view shows them). None:
+        // not read (the checker parses each payload itself).
+        std::optional<event::FieldPointers> readFields;
     };
 
     explicit RedisMonitor(Options options, QObject *parent = nullptr);
@@ -149,6 +153,7 @@ private:
     bool pingClockActive() const;
 
     Options m_options;
+    std::optional<event::FieldReader> m_fieldReader;
     RedisConnection *m_connection = nullptr;
     RedisConnection *m_control = nullptr;
     QTimer *m_flushTimer = nullptr;

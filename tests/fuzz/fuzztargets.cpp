@@ -2,6 +2,7 @@
 #include "fuzztargets.h"
 
 #include "event/eventcodec.h"
+#include "event/fieldreader.h"
 #include "gap/gapdetector.h"
 #include "gap/gapreport.h"
 #include "generate/eventtemplate.h"
@@ -87,6 +88,15 @@ int notificationReader(const uint8_t *data, size_t size)
         broken("every observation is counted");
     if (detector.pendingCount() != 0)
         broken("memory empties after the window");
+    // The live view's reader (a SAX pass to spans) and the DOM reader agree.
+    static const event::FieldReader reader;
+    event::EventFields fields;
+    event::FieldSpans spans;
+    const bool read = reader.read(input, &fields);
+    if (reader.locate(input, &spans) != read)
+        broken("locate() accepts exactly what read() accepts");
+    if (read && (spans.id(input) != fields.id || spans.type(input) != fields.type))
+        broken("locate() finds the id and type read() reads");
     return 0;
 }
 
@@ -148,8 +158,8 @@ int redisUrl(const uint8_t *data, size_t size)
         const qsizetype start = shown.indexOf(QLatin1String("://")) + 3;
         const qsizetype at = shown.lastIndexOf(u'@');
         const QString userinfo = at < start ? QString() : shown.mid(start, at - start);
-        if (userinfo != QString::fromLatin1(QUrl::toPercentEncoding(url->user)) +
-                            QLatin1String(":***"))
+        if (userinfo !=
+            QString::fromLatin1(QUrl::toPercentEncoding(url->user)) + QLatin1String(":***"))
             broken("the display string masks the password");
     }
     const std::optional<redis::RedisUrl> again = redis::RedisUrl::parse(shown, &error);

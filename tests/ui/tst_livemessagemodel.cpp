@@ -32,6 +32,14 @@ QByteArray idOf(int i)
     return "evt-" + QByteArray::number(i);
 }
 
+// As the monitor hands it out: its id and type read with the default mapping.
+PubSubMessage located(PubSubMessage m)
+{
+    dualscope::event::FieldReader(dualscope::gap::FieldMapping().notificationPointers())
+        .locate(m.payload, &m.fields);
+    return m;
+}
+
 PubSubMessage message(int i, const QByteArray &channel = "events:user:octocat")
 {
     PubSubMessage m;
@@ -40,7 +48,7 @@ PubSubMessage message(int i, const QByteArray &channel = "events:user:octocat")
     m.payload = R"({"id":")" + idOf(i) + R"(","type":"push","source_id":"octocat"})";
     m.receivedMs = 1'700'000'000'000 + i;
     m.receivedMonoNs = qint64(i) * 1000;
-    return m;
+    return located(m);
 }
 
 QList<PubSubMessage> batch(int first, int count, const QByteArray &channel = "events:user:octocat")
@@ -238,10 +246,10 @@ void TestLiveMessageModel::parsesIdAndTypeOnce()
     QList<PubSubMessage> messages = batch(0, 1);
     PubSubMessage spaced = message(1, "events:org:acme");
     spaced.payload = R"({ "type" : "fork", "source_id": "id", "id" : "abc-1" })";
-    messages.append(spaced);
+    messages.append(located(spaced));
     PubSubMessage broken = message(2);
     broken.payload = "not json";
-    messages.append(broken);
+    messages.append(located(broken));
     model.appendBatch(messages);
 
     QCOMPARE(cell(model, 0, LiveMessageModel::ChannelColumn),
@@ -268,7 +276,7 @@ void TestLiveMessageModel::escapedIdFallsBackToDecoder()
     LiveMessageModel model;
     PubSubMessage m = message(0);
     m.payload = R"({"id":"a\"b","type":"t\u0041","source_id":"s"})";
-    model.appendBatch({m});
+    model.appendBatch({located(m)});
     QCOMPARE(cell(model, 0, LiveMessageModel::IdColumn), QStringLiteral("a\"b"));
     QCOMPARE(cell(model, 0, LiveMessageModel::TypeColumn), QStringLiteral("tA"));
     QCOMPARE(model.rowOfId("a\"b"), 0);

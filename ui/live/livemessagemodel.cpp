@@ -2,7 +2,6 @@
 #include "live/livemessagemodel.h"
 
 #include "check/feeditem.h"
-#include "event/eventcodec.h"
 #include "redis/pubsubtypes.h"
 
 #include <QDateTime>
@@ -20,48 +19,6 @@ constexpr qsizetype kMaxInternedChannels = 10'000;
 // Distinct match-state names (a handful in practice); quint8 indices.
 constexpr qsizetype kMaxStateNames = 250;
 
-bool isSpace(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-// Finds the string value of a top-level-looking member `"key": "value"` without a
-// JSON parser: at 50,000 notifications per second on the GUI thread a full parse per
-// message is the largest cost. Gives up (false) on escapes, leaving the strict
-// decoder to it.
-bool scanStringMember(const QByteArray &json, QByteArrayView quotedKey, qsizetype *pos,
-                      qsizetype *len)
-{
-    qsizetype from = 0;
-    while (true) {
-        const qsizetype at = json.indexOf(quotedKey, from);
-        if (at < 0)
-            return false;
-        qsizetype i = at + quotedKey.size();
-        from = i;
-        while (i < json.size() && isSpace(json.at(i)))
-            ++i;
-        if (i >= json.size() || json.at(i) != ':')
-            continue; // the key text appeared as a value
-        ++i;
-        while (i < json.size() && isSpace(json.at(i)))
-            ++i;
-        if (i >= json.size() || json.at(i) != '"')
-            return false;
-        const qsizetype start = ++i;
-        while (i < json.size() && json.at(i) != '"') {
-            if (json.at(i) == '\\')
-                return false;
-            ++i;
-        }
-        if (i >= json.size())
-            return false;
-        *pos = start;
-        *len = i - start;
-        return true;
-    }
-}
-
 QString formatTime(qint64 ms)
 {
     return QDateTime::fromMSecsSinceEpoch(ms).toString(QStringLiteral("HH:mm:ss.zzz"));
@@ -71,16 +28,12 @@ QString formatTime(qint64 ms)
 
 QByteArray LiveMessageModel::Row::id() const
 {
-    if (!decoded.isNull())
-        return decoded.left(decoded.indexOf('\0'));
-    return payload.mid(idPos, idLen);
+    return fields.id(payload);
 }
 
 QByteArray LiveMessageModel::Row::type() const
 {
-    if (!decoded.isNull())
-        return decoded.mid(decoded.indexOf('\0') + 1);
-    return payload.mid(typePos, typeLen);
+    return fields.type(payload);
 }
 
 LiveMessageModel::LiveMessageModel(QObject *parent) : QAbstractTableModel(parent)
@@ -203,26 +156,10 @@ LiveMessageModel::Row LiveMessageModel::makeRow(const redis::PubSubMessage &mess
 {
     Row row;
     row.channel = intern(message.channel);
-    row.pattern = message.pattern;
+    row.pattern = message.pattern.isEmpty() ? QByteArray() : intern(message.pattern);
     row.payload = message.payload;
     row.receivedMs = message.receivedMs;
-
-    constexpr qsizetype maxOffset = std::numeric_limits<quint16>::max();
-    qsizetype idPos = 0, idLen = 0, typePos = 0, typeLen = 0;
-    const bool idFound = scanStringMember(message.payload, "\"id\"", &idPos, &idLen);
-    const bool typeFound = scanStringMember(message.payload, "\"type\"", &typePos, &typeLen);
-    if (idFound && idLen > 0 && idPos + idLen <= maxOffset && typePos + typeLen <= maxOffset) {
-        row.idPos = quint16(idPos);
-        row.idLen = quint16(idLen);
-        if (typeFound) {
-            row.typePos = quint16(typePos);
-            row.typeLen = quint16(typeLen);
-        }
-        return row;
-    }
-    // Escapes, a large payload, or not a notification: the strict decoder decides.
-    if (const auto n = event::decodeNotification(message.payload, nullptr))
-        row.decoded = n->id + '\0' + n->type;
+    row.fields = message.fields;
     return row;
 }
 
@@ -234,7 +171,7 @@ LiveMessageModel::Row LiveMessageModel::makeRow(const check::FeedItem &item)
     row.receivedMs = item.timestampMs;
     row.partition = item.partition;
     row.offset = item.offset;
-    row.decoded = item.id + '\0' + item.type; // read by the field reader already
+    row.fields.decoded = item.id + '\0' + item.type; // read by the field reader already
     row.fromKafka = true;
     return row;
 }

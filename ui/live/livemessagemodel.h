@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "event/fieldreader.h"
 #include "live/ringbuffer.h"
 
 #include <QAbstractTableModel>
@@ -22,9 +23,10 @@ namespace dualscope::ui {
 
 // The newest Redis Pub/Sub messages, one row each, oldest first. Rows arrive in
 // batches (one beginInsertRows per batch); past the capacity the oldest rows are let
-// go with one beginRemoveRows and counted. The id and type of each notification are
-// found once, on arrival, and kept as offsets into the payload; cell text is made
-// only when a view asks for it. GUI thread only.
+// go with one beginRemoveRows and counted. The id and type of each notification
+// come read by the monitor (PubSubMessage::fields, through the field mapping) and
+// are kept as offsets into the payload; cell text is made only when a view asks
+// for it. GUI thread only.
 class LiveMessageModel final : public QAbstractTableModel
 {
     Q_OBJECT
@@ -110,24 +112,18 @@ private:
     struct Row
     {
         QByteArray channel; // shared with every other row of the channel (interned)
-        QByteArray pattern;
+        QByteArray pattern; // interned too
         QByteArray payload;
         qint64 receivedMs = 0;
         qint32 latencyMs = -1;
         // The Kafka record the checker matched it with (or judged it against).
         qint32 partition = -1;
         qint64 offset = -1;
-        // Where the id and type strings lie inside the payload; length 0 when
-        // absent. Offsets rather than copies: no allocation per message.
-        quint16 idPos = 0;
-        quint16 idLen = 0;
-        quint16 typePos = 0;
-        quint16 typeLen = 0;
+        // Where the id and type lie in the payload, as the monitor read them with
+        // the field mapping: offsets rather than copies, no allocation per message.
+        event::FieldSpans fields;
         quint8 state = 0; // index into m_stateNames, 0 = no verdict yet
         bool fromKafka = false;
-        // Only for ids/types that the fast scan cannot slice (escapes, huge
-        // payloads): "id\0type" as decoded.
-        QByteArray decoded;
 
         QByteArray id() const;
         QByteArray type() const;
@@ -149,7 +145,7 @@ private:
     // id -> sequence of its newest held row; entries leave with their rows, so the
     // index is bounded by the capacity.
     QHash<QByteArray, qint64> m_idToSeq;
-    QSet<QByteArray> m_channels;
+    QSet<QByteArray> m_channels; // channels and patterns, interned
     QStringList m_stateNames;
     // Held rows loaded from Kafka: while none is, a live batch needs no id lookup.
     qsizetype m_kafkaRowsHeld = 0;
