@@ -51,7 +51,7 @@ struct RecentEventsRequest
     // Where the id, type and source fields are in a Kafka value.
     gap::FieldMapping mapping;
     // Fills each item's channel (where its notification is expected); none: empty.
-    std::optional<event::ChannelTemplate> channelTemplate;
+    std::optional<event::ChannelTemplate> channelTemplate = std::nullopt;
     int count = 100;
     // Bounds the metadata request: an unreachable cluster or unknown topic fails within it.
     int connectTimeoutMs = 5000;

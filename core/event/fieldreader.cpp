@@ -8,6 +8,7 @@
 #include <limits>
 #include <optional>
 #include <rapidjson/document.h>
+#include <rapidjson/encodedstream.h>
 #include <rapidjson/error/en.h>
 #include <rapidjson/memorystream.h>
 #include <rapidjson/pointer.h>
@@ -115,6 +116,10 @@ QByteArray FieldReader::idOf(const QByteArray &json) const
 
 namespace {
 
+// The stream read() parses from (Document::Parse(text, length)): it skips a byte
+// order mark, or any of its bytes alone at the start, as RapidJSON does.
+using Stream = rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream>;
+
 // One field's pointer followed through a SAX pass: how many leading levels of the
 // current path equal its tokens, and what was found at its end.
 struct PointerTrack
@@ -136,7 +141,7 @@ struct PointerTrack
 class SpanHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, SpanHandler>
 {
 public:
-    SpanHandler(const rapidjson::MemoryStream &stream, PointerTrack *id, PointerTrack *type)
+    SpanHandler(const Stream &stream, PointerTrack *id, PointerTrack *type)
         : m_stream(stream), m_tracks{id, type}
     {
     }
@@ -270,7 +275,7 @@ private:
         return true;
     }
 
-    const rapidjson::MemoryStream &m_stream;
+    const Stream &m_stream;
     PointerTrack *m_tracks[2];
     std::vector<Level> m_levels;
     bool m_rootIsObject = false;
@@ -320,7 +325,8 @@ bool FieldReader::locate(const QByteArray &json, FieldSpans *spans) const
     id.pointer = &*m_compiled->id;
     PointerTrack type;
     type.pointer = m_compiled->type ? &*m_compiled->type : nullptr;
-    rapidjson::MemoryStream stream(json.constData(), size_t(json.size()));
+    rapidjson::MemoryStream memory(json.constData(), size_t(json.size()));
+    Stream stream(memory);
     SpanHandler handler(stream, &id, &type);
     rapidjson::Reader reader;
     // The same strictness as read(): valid UTF-8 JSON, an object, a non-empty

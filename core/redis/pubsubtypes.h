@@ -31,7 +31,7 @@ struct PubSubMessage
     // The notification's id and type as spans of the payload, read with the field
     // mapping on the monitor's thread when it was asked to (Options::readFields);
     // empty otherwise, and for a payload without a usable id.
-    event::FieldSpans fields;
+    event::FieldSpans fields = {};
 };
 
 struct ChannelStats

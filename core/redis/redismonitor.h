@@ -79,7 +79,7 @@ public:
         // Where a notification's id and type are: each message's `fields` are read
         // with them here, off the consumer's thread (a live view shows them). None:
         // not read (the checker parses each payload itself).
-        std::optional<event::FieldPointers> readFields;
+        std::optional<event::FieldPointers> readFields = std::nullopt;
     };
 
     explicit RedisMonitor(Options options, QObject *parent = nullptr);

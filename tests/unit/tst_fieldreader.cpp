@@ -151,6 +151,10 @@ void TestFieldReader::locateAgreesWithRead_data()
     QTest::newRow("trailing garbage") << id << type << QByteArray(R"({"id":"x"} y)");
     QTest::newRow("array root") << id << type << QByteArray(R"([{"id":"x"}])");
     QTest::newRow("empty type") << id << type << QByteArray(R"({"id":"x","type":""})");
+    QTest::newRow("byte order mark")
+        << id << type << QByteArray("\xef\xbb\xbf{\"id\":\"x\",\"type\":\"t\"}");
+    QTest::newRow("a lone byte of one")
+        << id << type << QByteArray("\xbf{\"id\":\"x\",\"type\":\"t\"}");
 }
 
 void TestFieldReader::locateAgreesWithRead()
