@@ -112,7 +112,8 @@ signals:
     // At each PING answer: how long the answer took, i.e. how far behind the
     // monitor reads its subscription (the queue in front of it), in ms.
     void lagSampled(qint64 lagMs);
-    // All subscriptions confirmed (after start, after each reconnect, after a change);
+    // All subscriptions confirmed, once per connection (after start, after each
+    // reconnect; a subscription added later is told by subscriptionConfirmed());
     // after a reconnect, outageEnded() comes first.
     void subscribed();
     // Redis confirmed this subscription at `atMs` (wall clock): every message on it
