@@ -745,6 +745,10 @@ void TestLiveMessageModel::panelShowsRecentEventsOfItsNewSubscriptionsOnly()
     QCOMPARE(cell(*model, 2, LiveMessageModel::MatchColumn), QStringLiteral("from Kafka"));
     QCOMPARE(cell(*model, 3, LiveMessageModel::MatchColumn), QStringLiteral("from Kafka"));
 
+    // And a load of an empty topic says nothing
+    panel.addRecentEvents({}, 0, asked, 200);
+    QVERIFY2(!status->fullText().contains(QLatin1String("recent")), qPrintable(status->fullText()));
+
     // And a failed load says why
     panel.setRecentEventsError(QStringLiteral("Kafka: unknown topic"));
     QVERIFY(status->fullText().contains(

@@ -403,7 +403,6 @@ private slots:
         // live are not shown twice
         auto *status = panel->findChild<ui::ElidedLabel *>(QStringLiteral("liveStatus"));
         QVERIFY(status);
-        // (the load at start found the topic empty and said so)
         QTRY_VERIFY2_WITH_TIMEOUT(status->fullText().contains(QLatin1String(
                                       "20 recent from Kafka (of the topic's last 200: 30 on these "
                                       "channels, 10 already shown)")),

@@ -160,7 +160,6 @@ LivePanel::LivePanel(QWidget *parent)
     toolRow->addWidget(m_filter, 1);
     toolRow->addWidget(m_pauseButton);
     toolRow->addWidget(m_follow);
-    toolRow->addWidget(m_status);
 
     auto *tableSplit = new QSplitter(Qt::Vertical, this);
     tableSplit->setObjectName(QStringLiteral("liveTableSplitter"));
@@ -175,6 +174,8 @@ LivePanel::LivePanel(QWidget *parent)
     rightLayout->setContentsMargins(0, 0, 0, 0);
     rightLayout->addLayout(toolRow);
     rightLayout->addWidget(tableSplit, 1);
+    // A line of its own: beside the filter on a laptop screen it had no room at all.
+    rightLayout->addWidget(m_status);
 
     auto *split = new QSplitter(Qt::Horizontal, this);
     split->setObjectName(QStringLiteral("liveSplitter"));
@@ -353,6 +354,11 @@ void LivePanel::addRecentEvents(const QList<check::FeedItem> &items, qint64 conf
         flush();
     qsizetype alreadyShown = 0;
     const qsizetype added = m_model->insertRecent(wanted, confirmedMs, &alreadyShown);
+    if (items.isEmpty()) {
+        m_recentNote.clear(); // an empty topic: nothing to say
+        updateStatus();
+        return;
+    }
     m_recentNote = tr("%1 recent from Kafka (of the topic's last %2: %3 on these channels, %4 "
                       "already shown)")
                        .arg(added)
