@@ -3,6 +3,7 @@
 
 #include "event/event.h"
 #include "event/jsontypename.h"
+#include "gap/chunkedslab.h"
 
 #include <QHash>
 #include <QSet>
@@ -155,6 +156,7 @@ struct Entry
     quint64 seq = 0;         // matches the one live queue item of this entry
     qint32 partition = -1;
     qint32 channelPartition = -1; // of a notification, by its channel (group mode)
+    quint32 slot = 0;             // where the slab holds it (for the queues' items)
     quint32 copies = 0;           // notifications seen
     Stage stage = Stage::AwaitingNotification;
     Verdict verdict = Verdict::None;
@@ -416,10 +418,10 @@ struct GapDetector::State
 
     quint64 nextSeq() { return ++seqCounter; }
 
-    quint32 slotOf(const Entry &entry) const { return quint32(&entry - slab.data()); }
+    static quint32 slotOf(const Entry &entry) { return entry.slot; }
 
-    // A free slot for `id` (not yet in the index). May grow the slab: references
-    // to entries taken before do not survive this call.
+    // A free slot for `id` (not yet in the index). May grow the slab; entries never
+    // move.
     quint32 allocate(const QByteArray &id)
     {
         quint32 slot;
@@ -427,10 +429,10 @@ struct GapDetector::State
             slot = freeSlots.back();
             freeSlots.pop_back();
         } else {
-            slot = quint32(slab.size());
-            slab.emplace_back();
+            slot = slab.append();
         }
         Entry &entry = slab[slot];
+        entry.slot = slot;
         entry.id = id;
         entry.inUse = true;
         return slot;
@@ -441,7 +443,7 @@ struct GapDetector::State
         if (entry.inMissingMemory)
             --rememberedMissing;
         index.remove(entry.id);
-        freeSlots.push_back(slotOf(entry));
+        freeSlots.push_back(entry.slot);
         entry = Entry();
     }
 
@@ -859,7 +861,7 @@ struct GapDetector::State
     // id -> slot in `slab`: small nodes keep the hash table cache-friendly, and the
     // queues reach entries through their slots without hashing.
     QHash<IdKey, quint32> index;
-    std::vector<Entry> slab;
+    ChunkedSlab<Entry> slab;
     std::vector<quint32> freeSlots;
     std::deque<Due> kafkaQueue;         // pending Kafka events, by (clamped) deadline
     std::vector<Due> futureKafka;       // min-heap: records stamped in the future

@@ -325,7 +325,15 @@ void RedisMonitor::recordMessage(QByteArray channel, QByteArray pattern, QByteAr
             ++stats->messages;
             stats->bytes += payload.size();
             stats->lastReceivedMs = nowMs;
+            // One shared copy per channel and per pattern instead of each message's
+            // own: up to bufferLimit + maxConsumerBacklog messages are held at a flood.
+            channel = stats->channel;
         }
+    }
+    if (!pattern.isEmpty()) {
+        const auto subscribed = m_patterns.constFind(pattern);
+        if (subscribed != m_patterns.cend())
+            pattern = subscribed.key();
     }
     m_buffer.append(PubSubMessage{std::move(channel),
                                   std::move(pattern),
