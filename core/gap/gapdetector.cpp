@@ -2,35 +2,22 @@
 #include "gap/gapdetector.h"
 
 #include "event/event.h"
-#include "event/jsontypename.h"
 #include "gap/chunkedslab.h"
+#include "gap/observationreader.h"
 
 #include <QHash>
 #include <QSet>
 #include <algorithm>
 #include <cstring>
 #include <deque>
-#include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
-#include <rapidjson/pointer.h>
 #include <vector>
 
 namespace dualscope::gap {
 
 namespace {
 
-using Value = rapidjson::Value;
-using Pool = rapidjson::MemoryPoolAllocator<>;
-// Both the values and the parser's stack come from pools over fixed buffers that
-// are cleared before each parse: a typical record or notification then parses
-// without a single malloc (RapidJSON's default stack allocator frees and
-// reallocates its stack on every parse).
-using Document = rapidjson::GenericDocument<rapidjson::UTF8<>, Pool, Pool>;
+using Value = ObservationReader::Value;
 
-// Large enough for the DOM of a few-KB record; bigger ones spill into malloc'd
-// chunks that the next Clear() releases.
-constexpr size_t kValuePoolBytes = 64 * 1024;
-constexpr size_t kStackPoolBytes = 16 * 1024;
 // Verdicts are remembered this many grace windows so that late copies are
 // `duplicate`; long enough for a retrying publisher, short enough to bound memory.
 constexpr qint64 kRememberGraces = 2;
@@ -49,46 +36,10 @@ constexpr qsizetype kOrderMemory = 16;
 constexpr qsizetype kMaxOrderedChannels = 10'000;
 constexpr qint64 kNoEnd = std::numeric_limits<qint64>::max();
 
-// Invalid UTF-8 is refused too: the contract's JSON is UTF-8 and the report must
-// be able to quote the id. RapidJSON's validation costs as much as the parse
-// itself, so pure ASCII input (nearly all of it) skips it: ASCII is valid UTF-8.
-constexpr unsigned kParseFlagsUtf8 = rapidjson::kParseValidateEncodingFlag;
-constexpr unsigned kParseFlagsAscii = rapidjson::kParseDefaultFlags;
-
-bool isAscii(const char *p, qsizetype n)
-{
-    quint64 bits = 0;
-    for (; n >= 8; p += 8, n -= 8) {
-        quint64 word;
-        std::memcpy(&word, p, 8);
-        bits |= word;
-    }
-    for (; n > 0; ++p, --n)
-        bits |= quint64(static_cast<unsigned char>(*p));
-    return (bits & 0x8080808080808080ull) == 0;
-}
-
 QString isoTime(qint64 ms)
 {
     return QString::fromLatin1(event::formatTimestamp(ms));
 }
-
-// A mapped field: the pre-resolved pointer, or none when the mapping leaves the
-// field empty (the system does not carry it) or the pointer is invalid.
-struct MappedField
-{
-    QByteArray text;
-    rapidjson::Pointer pointer;
-    bool usable = false;
-
-    void set(const QByteArray &pointerText)
-    {
-        text = pointerText;
-        pointer = rapidjson::Pointer(pointerText.constData(), size_t(pointerText.size()));
-        usable = !pointerText.isEmpty() && pointerText.startsWith('/') && pointer.IsValid();
-    }
-    const Value *find(const Value &root) const { return usable ? pointer.Get(root) : nullptr; }
-};
 
 // Ids are UUID-like strings of ~36 bytes looked up several times per event. Qt
 // 6.4's qHash(QByteArray) (SipHash on a baseline x86-64 build) showed up at ~10 %
@@ -196,126 +147,12 @@ struct DueLater
 
 struct GapDetector::State
 {
-    explicit State(Config c)
-        : config(std::move(c)), valueBuffer(kValuePoolBytes), stackBuffer(kStackPoolBytes),
-          valuePool(valueBuffer.data(), valueBuffer.size()),
-          stackPool(stackBuffer.data(), stackBuffer.size()), document(&valuePool, 1024, &stackPool)
+    explicit State(Config c) : config(std::move(c)), reader(config.mapping)
     {
         // Room for a busy window up front (50k events/s x 3 grace windows at the
         // default 2 s is ~300k ids) instead of rehashing on the hot path: ~1 MB of
         // buckets; the nodes themselves are allocated as ids come.
         index.reserve(kReservedIds);
-        const FieldMapping &m = config.mapping;
-        kafkaId.set(m.kafkaId);
-        kafkaType.set(m.kafkaType);
-        kafkaSourceType.set(m.kafkaSourceType);
-        kafkaSourceId.set(m.kafkaSourceId);
-        notificationId.set(m.notificationId);
-        // The top-level members that may hold an object because a mapped pointer
-        // goes through them ("/meta/event_id" allows "meta").
-        for (const QByteArray *p :
-             {&m.notificationId, &m.notificationType, &m.notificationSourceId}) {
-            const QList<QByteArray> tokens = p->split('/');
-            if (tokens.size() > 2) {
-                QByteArray first = tokens.at(1);
-                first.replace("~1", "/").replace("~0", "~");
-                containerMembers.append(first);
-            }
-        }
-    }
-
-    // Parses `json` into `document`; on failure says why.
-    const Value *parse(const QByteArray &json, QString *why)
-    {
-        document.SetNull();
-        valuePool.Clear();
-        stackPool.Clear();
-        const bool ascii = isAscii(json.constData(), json.size());
-        if (ascii && !json.contains('\0')) {
-            // In-situ: strings are decoded in a reused copy of the input instead of
-            // being copied into the pool (the copy is one memcpy, the terminator
-            // RapidJSON's in-situ stream needs is added here).
-            insitu.resize(0);
-            insitu.append(json.constData(), json.size()).append('\0');
-            document.ParseInsitu<kParseFlagsAscii | rapidjson::kParseInsituFlag>(insitu.data());
-        } else if (ascii) {
-            document.Parse<kParseFlagsAscii>(json.constData(), size_t(json.size()));
-        } else {
-            document.Parse<kParseFlagsUtf8>(json.constData(), size_t(json.size()));
-        }
-        if (document.HasParseError()) {
-            *why = QStringLiteral("not valid JSON at byte %1: %2")
-                       .arg(document.GetErrorOffset())
-                       .arg(QLatin1String(rapidjson::GetParseError_En(document.GetParseError())));
-            return nullptr;
-        }
-        if (!document.IsObject()) {
-            *why = QStringLiteral("not a JSON object but %1")
-                       .arg(QLatin1String(event::jsonTypeName(document)));
-            return nullptr;
-        }
-        return &document;
-    }
-
-    static bool idOf(const Value &root, const MappedField &field, QByteArrayView *id, QString *why)
-    {
-        if (!field.usable) {
-            *why = QStringLiteral("the id pointer '%1' is not a valid JSON pointer")
-                       .arg(QString::fromUtf8(field.text));
-            return false;
-        }
-        const Value *value = field.find(root);
-        if (!value) {
-            *why = QStringLiteral("no id at %1").arg(QString::fromUtf8(field.text));
-            return false;
-        }
-        if (!value->IsString()) {
-            *why =
-                QStringLiteral("the id at %1 is %2, not a string")
-                    .arg(QString::fromUtf8(field.text), QLatin1String(event::jsonTypeName(*value)));
-            return false;
-        }
-        if (value->GetStringLength() == 0) {
-            *why = QStringLiteral("the id at %1 is an empty string")
-                       .arg(QString::fromUtf8(field.text));
-            return false;
-        }
-        *id = QByteArrayView(value->GetString(), qsizetype(value->GetStringLength()));
-        return true;
-    }
-
-    // Copies a mapped field into a reused buffer: strings as they are, integers
-    // as decimal text (numeric source ids are common); anything else as empty,
-    // which the channel template then refuses by name.
-    static void textOf(const Value &root, const MappedField &field, QByteArray *out)
-    {
-        out->resize(0);
-        const Value *value = field.find(root);
-        if (!value)
-            return;
-        if (value->IsString())
-            out->append(value->GetString(), qsizetype(value->GetStringLength()));
-        else if (value->IsInt64())
-            out->append(QByteArray::number(value->GetInt64()));
-        else if (value->IsUint64())
-            out->append(QByteArray::number(value->GetUint64()));
-    }
-
-    // The notification carries more than ids: a "payload" member, or an object or
-    // array member that no mapped pointer goes through.
-    bool carriesPayload(const Value &root) const
-    {
-        for (auto it = root.MemberBegin(); it != root.MemberEnd(); ++it) {
-            const QByteArrayView name(it->name.GetString(), qsizetype(it->name.GetStringLength()));
-            if (name == "payload")
-                return true;
-            if ((it->value.IsObject() || it->value.IsArray()) &&
-                std::none_of(containerMembers.cbegin(), containerMembers.cend(),
-                             [&](const QByteArray &allowed) { return allowed == name; })) {
-                return true;
-            }
-        }
-        return false;
     }
 
     QByteArray intern(const QByteArray &channel)
@@ -336,9 +173,7 @@ struct GapDetector::State
         entry.partition = record.partition;
         entry.offset = record.offset;
         entry.kafkaTsMs = record.timestampMs;
-        textOf(root, kafkaType, &scratchEvent.type);
-        textOf(root, kafkaSourceType, &scratchEvent.sourceType);
-        textOf(root, kafkaSourceId, &scratchEvent.sourceId);
+        reader.kafkaFields(root, &scratchEvent);
         QString error;
         if (config.channelTemplate.expand(scratchEvent, &scratchChannel, &error)) {
             entry.expectedChannel = intern(scratchChannel);
@@ -846,16 +681,9 @@ struct GapDetector::State
     }
 
     Config config;
-    std::vector<char> valueBuffer;
-    std::vector<char> stackBuffer;
-    Pool valuePool;
-    Pool stackPool;
-    Document document;
-    MappedField kafkaId, kafkaType, kafkaSourceType, kafkaSourceId, notificationId;
-    QList<QByteArray> containerMembers;
+    ObservationReader reader;
     event::Event scratchEvent;
     QByteArray scratchChannel;
-    QByteArray insitu;        // the in-situ parse buffer, reused
     QSet<IdKey> channelCache; // the same cheap hash as the ids
 
     // id -> slot in `slab`: small nodes keep the hash table cache-friendly, and the
@@ -938,8 +766,8 @@ void GapDetector::addKafka(const KafkaObservation &record)
         // Outside the window: not judged. A notification taken in the window that
         // waits for this record is not an orphan: its event is simply later.
         ++s.counts.outsideWindowRecords;
-        const Value *root = s.parse(record.value, &why);
-        if (root && State::idOf(*root, s.kafkaId, &idView, &why)) {
+        const Value *root = s.reader.parse(record.value, &why);
+        if (root && s.reader.kafkaId(*root, &idView, &why)) {
             const auto it =
                 s.index.constFind(QByteArray::fromRawData(idView.data(), idView.size()));
             if (it != s.index.cend() && s.slab[*it].stage == Stage::AwaitingKafka) {
@@ -953,8 +781,8 @@ void GapDetector::addKafka(const KafkaObservation &record)
         // Before the window: remembered for a while so that its notification is
         // known as outside, and a notification that waits for it is no orphan.
         ++s.counts.outsideWindowRecords;
-        const Value *root = s.parse(record.value, &why);
-        if (!root || !State::idOf(*root, s.kafkaId, &idView, &why))
+        const Value *root = s.reader.parse(record.value, &why);
+        if (!root || !s.reader.kafkaId(*root, &idView, &why))
             return;
         const QByteArray id(idView.data(), idView.size());
         const auto it = s.index.constFind(id);
@@ -976,8 +804,8 @@ void GapDetector::addKafka(const KafkaObservation &record)
         return;
     }
     ++s.counts.kafkaRecords;
-    const Value *root = s.parse(record.value, &why);
-    if (!root || !State::idOf(*root, s.kafkaId, &idView, &why)) {
+    const Value *root = s.reader.parse(record.value, &why);
+    if (!root || !s.reader.kafkaId(*root, &idView, &why)) {
         Gap gap;
         gap.kind = GapKind::Unparseable;
         gap.partition = record.partition;
@@ -1043,8 +871,8 @@ void GapDetector::addRedis(const RedisObservation &notification)
     const bool afterWindow = delivered > s.windowEndMs;
     QString why;
     QByteArrayView idView;
-    const Value *root = s.parse(notification.payload, &why);
-    const bool parsed = root && State::idOf(*root, s.notificationId, &idView, &why);
+    const Value *root = s.reader.parse(notification.payload, &why);
+    const bool parsed = root && s.reader.notificationId(*root, &idView, &why);
     const QByteArray lookup =
         parsed ? QByteArray::fromRawData(idView.data(), idView.size()) : QByteArray();
     const auto it = parsed ? s.index.constFind(lookup) : s.index.cend();
@@ -1070,7 +898,7 @@ void GapDetector::addRedis(const RedisObservation &notification)
         return;
     }
     const bool tooBig = notification.payload.size() > s.config.maxNotificationBytes;
-    const bool carriesPayload = s.carriesPayload(*root);
+    const bool carriesPayload = s.reader.carriesPayload(*root);
     auto reportOversized = [&](const QByteArray &id, const Entry &entry) {
         if (!tooBig && !carriesPayload)
             return;
