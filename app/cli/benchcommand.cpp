@@ -202,8 +202,10 @@ int benchCheck(const QStringList &arguments)
         return exitCode;
     if (parser.isSet(QStringLiteral("instances")))
         return benchGroup(parser);
-    qint64 count = 0, detectorEvents = 0, partitions = 24;
-    double rate = 0;
+    // The defaults the help states (readCount/readNumber leave an option not given as
+    // it is).
+    qint64 count = 1'000'000, detectorEvents = 2'000'000, partitions = 24;
+    double rate = 100'000;
     QString error;
     if (!readCount(parser, QStringLiteral("partitions"), 1, &partitions, &error) ||
         !readCount(parser, QStringLiteral("count"), 1, &count, &error) ||
