@@ -458,6 +458,7 @@ void Services::startWatchers()
             });
     connect(m_monitor, &redis::RedisMonitor::subscriptionConfirmed, this,
             &Services::onSubscriptionConfirmed);
+    connect(m_monitor, &redis::RedisMonitor::outageEnded, this, &Services::refillAfterOutage);
     // What the user watched last time on this connection; at first the checker's patterns.
     QList<Subscription> subscriptions;
     for (const QByteArray &pattern : m_settings.patterns)
@@ -479,6 +480,7 @@ void Services::startWatchers()
     checkConfig.detector.reportNewestMatches = kLiveMatchesPerTick;
     checkConfig.sharedMonitor = m_monitor;
     checkConfig.sharedMonitorBacklog = checkBacklog;
+    m_graceMs = checkConfig.detector.graceMs;
     m_checkThread = startThread(this, "check");
     m_check = new check::CheckSession(checkConfig);
     m_check->moveToThread(m_checkThread);
@@ -593,13 +595,28 @@ void Services::onSubscriptionConfirmed(const QByteArray &name, bool isPattern, q
 
 void Services::loadRecentEvents()
 {
-    if (m_shuttingDown)
+    if (m_confirmedForLoad.isEmpty())
         return;
-    if (!m_recent || m_confirmedForLoad.isEmpty())
+    requestLoad({m_confirmedForLoadMs, m_confirmedForLoad});
+    m_confirmedForLoad.clear();
+}
+
+void Services::refillAfterOutage(const redis::SubscriptionOutage &outage)
+{
+    // Unreachable at start: the first confirmations load the recent events already.
+    if (outage.beforeFirstSubscription || outage.endMs < 0)
+        return;
+    const QList<Subscription> asked = m_window->livePanel()->subscriptions();
+    if (!asked.isEmpty())
+        requestLoad({outage.endMs, asked, outage.startMs});
+}
+
+void Services::requestLoad(const RecentLoad &load)
+{
+    if (m_shuttingDown || !m_recent)
         return;
     const quint64 ticket = ++m_nextRecentTicket;
-    m_recentLoads.insert(ticket, {m_confirmedForLoadMs, m_confirmedForLoad});
-    m_confirmedForLoad.clear();
+    m_recentLoads.insert(ticket, load);
     // Queued to its thread: the cut through the topic is read after the confirmation.
     QMetaObject::invokeMethod(m_recent, [recent = m_recent, ticket] { recent->load(ticket); });
 }
@@ -613,7 +630,11 @@ void Services::showRecentEvents(quint64 ticket, const check::RecentEvents &event
         live->setRecentEventsError(events.error);
         return;
     }
-    live->addRecentEvents(events.items, load.confirmedMs, load.asked, kRecentEvents);
+    if (load.outageStartMs < 0)
+        live->addRecentEvents(events.items, load.confirmedMs, load.asked, kRecentEvents);
+    else // a notification sent up to a grace window before the drop may have been lost
+        live->addOutageEvents(events.items, load.outageStartMs, load.confirmedMs,
+                              load.outageStartMs - m_graceMs, load.asked, kRecentEvents);
     // Their verdicts, where the checker still remembers them (a few grace windows).
     QList<QByteArray> ids;
     for (const check::FeedItem &item : events.items)

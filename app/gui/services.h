@@ -31,7 +31,8 @@ class BrowserWorker;
 }
 namespace dualscope::redis {
 class RedisMonitor;
-}
+struct SubscriptionOutage;
+} // namespace dualscope::redis
 namespace dualscope::sandbox {
 class LinkProxy;
 class Sandbox;
@@ -123,6 +124,11 @@ private:
     // live (docs/design.md, "client connects mid-stream").
     void onSubscriptionConfirmed(const QByteArray &name, bool isPattern, qint64 atMs);
     void loadRecentEvents();
+    // The same after an outage of the subscriptions: the events of the outage are
+    // loaded from Kafka into the hole it left in the live view.
+    void refillAfterOutage(const redis::SubscriptionOutage &outage);
+    struct RecentLoad;
+    void requestLoad(const RecentLoad &load);
     void showRecentEvents(quint64 ticket, const check::RecentEvents &events);
     void wireFaults();
     // The Kafka light from what is known: the checker's tail runs (up), the
@@ -166,8 +172,12 @@ private:
     {
         qint64 confirmedMs = 0;
         QList<std::pair<QByteArray, bool>> asked;
+        // After an outage: when Redis went down (confirmedMs: when it was back);
+        // -1: a start mid-stream.
+        qint64 outageStartMs = -1;
     };
     QHash<quint64, RecentLoad> m_recentLoads;
+    qint64 m_graceMs = 0; // the checker's: how long a notification may be on its way
     quint64 m_nextRecentTicket = 0;
     QThread *m_publisherThread = nullptr;
     QPointer<publish::DualPublisher> m_publisher;

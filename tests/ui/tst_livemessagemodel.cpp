@@ -121,6 +121,7 @@ private slots:
     void panelDetailAndSelectNotification();
     void panelAppliesGaps();
     void panelShowsRecentEventsOfItsNewSubscriptionsOnly();
+    void panelFillsTheHoleOfARedisOutageFromKafka();
 };
 
 void TestLiveMessageModel::oneInsertPerBatch()
@@ -753,6 +754,56 @@ void TestLiveMessageModel::panelShowsRecentEventsOfItsNewSubscriptionsOnly()
     panel.setRecentEventsError(QStringLiteral("Kafka: unknown topic"));
     QVERIFY(status->fullText().contains(
         QLatin1String("recent events not loaded: Kafka: unknown topic")));
+}
+
+void TestLiveMessageModel::panelFillsTheHoleOfARedisOutageFromKafka()
+{
+    // Given a panel that showed events 0-9 live, lost its subscription from the
+    // moment of event 10 to that of event 30, and shows 30-34 live since
+    constexpr qint64 t0 = 1'700'000'000'000;
+    LivePanel panel;
+    panel.setSubscriptions({{"events:*", true}});
+    panel.appendMessages(batch(0, 10));
+    panel.appendMessages(batch(30, 5));
+    const QList<std::pair<QByteArray, bool>> asked{{"events:*", true}};
+
+    // When the topic's last events (0-29) are loaded after the outage, counting
+    // those from 2 ms before it (a notification may have been on its way)
+    panel.addOutageEvents(recordItems(0, 30), t0 + 10, t0 + 30, t0 + 8, asked, 200);
+
+    // Then the 20 events of the outage fill its hole, from Kafka, in time order;
+    // 8 and 9, shown live, are not shown twice; older ones are not touched
+    const auto *model = panel.messageModel();
+    QCOMPARE(model->rowCount(), 35);
+    for (int row = 0; row < 35; ++row) {
+        QCOMPARE(model->idAt(row), idOf(row));
+        QCOMPARE(model->data(model->index(row, 0), LiveMessageModel::FromKafkaRole).toBool(),
+                 row >= 10 && row < 30);
+    }
+    const auto *status =
+        panel.findChild<dualscope::ui::ElidedLabel *>(QStringLiteral("liveStatus"));
+    QVERIFY(status);
+    QVERIFY2(
+        status->fullText().contains(QLatin1String(
+            "Redis was down for 0.0 s: 20 events of the outage from Kafka (22 on these channels, 2 "
+            "already shown)")),
+        qPrintable(status->fullText()));
+    QVERIFY2(!status->fullText().contains(QLatin1String("only the topic's last")),
+             qPrintable(status->fullText()));
+
+    // And when the load holds only the outage's newest events, the status says the
+    // older ones are in Kafka only
+    LivePanel shortLoad;
+    shortLoad.setSubscriptions({{"events:*", true}});
+    shortLoad.appendMessages(batch(0, 10));
+    shortLoad.addOutageEvents(recordItems(15, 15), t0 + 10, t0 + 30, t0 + 8, asked, 15);
+    QCOMPARE(shortLoad.messageModel()->rowCount(), 25);
+    const auto *shortStatus =
+        shortLoad.findChild<dualscope::ui::ElidedLabel *>(QStringLiteral("liveStatus"));
+    QVERIFY2(shortStatus->fullText().contains(QLatin1String(
+                 "only the topic's last 15 were loaded: older events of the outage are in Kafka "
+                 "only")),
+             qPrintable(shortStatus->fullText()));
 }
 
 QTEST_MAIN(TestLiveMessageModel)

@@ -552,8 +552,34 @@ private slots:
         // says: unobserved, since our own subscription was down too
         QTRY_COMPARE_WITH_TIMEOUT(gapCount(window, "unobserved") + gapCount(window, "missing"), 50,
                                   20'000);
-        redisDown->trigger(); // and back up
+        ui::LiveMessageModel *live = window.livePanel()->messageModel();
+        QCOMPARE(live->rowCount(), 0);
+
+        // when Redis is back up
+        redisDown->trigger();
         QTRY_COMPARE_WITH_TIMEOUT(window.redisLight()->state(), ui::HealthLight::State::Up, 15'000);
+
+        // then the live view fills the hole the outage left from Kafka: the 50 events,
+        // each once, marked as from Kafka, and the status says how it came about
+        auto *status =
+            window.livePanel()->findChild<ui::ElidedLabel *>(QStringLiteral("liveStatus"));
+        QVERIFY(status);
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            status->fullText().contains(QLatin1String(
+                "events of the outage from Kafka (50 on these channels, 0 already shown)")),
+            qPrintable(status->fullText()), 15'000);
+        QVERIFY2(status->fullText().contains(QLatin1String("Redis was down for ")),
+                 qPrintable(status->fullText()));
+        QVERIFY2(status->fullText().contains(QLatin1String(": 50 events of the outage")),
+                 qPrintable(status->fullText()));
+        qInfo("live view after the outage: %s", qPrintable(status->fullText()));
+        QCOMPARE(live->rowCount(), 50);
+        QSet<QByteArray> ids;
+        for (int row = 0; row < 50; ++row) {
+            QVERIFY(live->data(live->index(row, 0), ui::LiveMessageModel::FromKafkaRole).toBool());
+            ids.insert(live->idAt(row));
+        }
+        QCOMPARE(ids.size(), 50);
     }
 
     // Not a check: the screenshots in docs/, taken from the real window when

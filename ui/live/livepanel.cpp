@@ -334,8 +334,9 @@ void LivePanel::updateStatus()
     m_status->setFullText(text);
 }
 
-void LivePanel::addRecentEvents(const QList<check::FeedItem> &items, qint64 confirmedMs,
-                                const QList<std::pair<QByteArray, bool>> &asked, int requested)
+LivePanel::KafkaInsert LivePanel::insertFromKafka(const QList<check::FeedItem> &items,
+                                                  qint64 confirmedMs,
+                                                  const QList<std::pair<QByteArray, bool>> &asked)
 {
     const QList<std::pair<QByteArray, bool>> held = subscriptions();
     std::vector<redis::SubscriptionMatcher> matchers;
@@ -352,8 +353,18 @@ void LivePanel::addRecentEvents(const QList<check::FeedItem> &items, qint64 conf
     // What waits for the next view update is compared too: an event is shown once.
     if (!m_paused)
         flush();
-    qsizetype alreadyShown = 0;
-    const qsizetype added = m_model->insertRecent(wanted, confirmedMs, &alreadyShown);
+    KafkaInsert insert;
+    insert.onTheseChannels = wanted.size();
+    insert.added = m_model->insertRecent(wanted, confirmedMs, &insert.alreadyShown);
+    if (insert.added > 0 && m_follow->isChecked() && !m_paused)
+        m_table->scrollToBottom();
+    return insert;
+}
+
+void LivePanel::addRecentEvents(const QList<check::FeedItem> &items, qint64 confirmedMs,
+                                const QList<std::pair<QByteArray, bool>> &asked, int requested)
+{
+    const KafkaInsert insert = insertFromKafka(items, confirmedMs, asked);
     if (items.isEmpty()) {
         m_recentNote.clear(); // an empty topic: nothing to say
         updateStatus();
@@ -361,12 +372,35 @@ void LivePanel::addRecentEvents(const QList<check::FeedItem> &items, qint64 conf
     }
     m_recentNote = tr("%1 recent from Kafka (of the topic's last %2: %3 on these channels, %4 "
                       "already shown)")
-                       .arg(added)
+                       .arg(insert.added)
                        .arg(requested)
-                       .arg(wanted.size())
-                       .arg(alreadyShown);
-    if (added > 0 && m_follow->isChecked() && !m_paused)
-        m_table->scrollToBottom();
+                       .arg(insert.onTheseChannels)
+                       .arg(insert.alreadyShown);
+    updateStatus();
+}
+
+void LivePanel::addOutageEvents(const QList<check::FeedItem> &items, qint64 downFromMs,
+                                qint64 downToMs, qint64 sinceMs,
+                                const QList<std::pair<QByteArray, bool>> &asked, int requested)
+{
+    QList<check::FeedItem> ofTheOutage;
+    for (const check::FeedItem &item : items) {
+        if (item.timestampMs >= sinceMs)
+            ofTheOutage.append(item);
+    }
+    const KafkaInsert insert = insertFromKafka(ofTheOutage, downToMs, asked);
+    m_recentNote = tr("Redis was down for %1 s: %2 events of the outage from Kafka (%3 on "
+                      "these channels, %4 already shown)")
+                       .arg(QString::number(double(downToMs - downFromMs) / 1000.0, 'f', 1))
+                       .arg(insert.added)
+                       .arg(insert.onTheseChannels)
+                       .arg(insert.alreadyShown);
+    // The load holds the newest `requested` only: when all of them are of the
+    // outage, older events of it were not loaded, and the view says so.
+    if (items.size() >= requested && !items.isEmpty() && items.first().timestampMs > sinceMs)
+        m_recentNote += tr(", only the topic's last %1 were loaded: older events of the outage "
+                           "are in Kafka only")
+                            .arg(requested);
     updateStatus();
 }
 

@@ -69,6 +69,15 @@ public:
     // the confirmation; an event already shown is shown once.
     void addRecentEvents(const QList<dualscope::check::FeedItem> &items, qint64 confirmedMs,
                          const QList<std::pair<QByteArray, bool>> &asked, int requested);
+    // The same edge after an outage of the subscriptions (Redis unreachable from
+    // `downFromMs` to `downToMs`, when they were confirmed again): of the topic's
+    // last `requested` events, those stamped from `sinceMs` on (the outage, and
+    // the moments before it when a notification may have been on its way) fill the
+    // hole the outage left, marked as from Kafka; the status says how long Redis
+    // was down and whether the outage may hold more events than were loaded.
+    void addOutageEvents(const QList<dualscope::check::FeedItem> &items, qint64 downFromMs,
+                         qint64 downToMs, qint64 sinceMs,
+                         const QList<std::pair<QByteArray, bool>> &asked, int requested);
     // The load failed: the view goes on live only, and says why.
     void setRecentEventsError(const QString &error);
 
@@ -102,6 +111,17 @@ signals:
     void showRecordRequested(qint32 partition, qint64 offset);
 
 private:
+    // Inserts the items on channels that the subscriptions `asked` (still held)
+    // receive, before what arrived after `confirmedMs`; how many were on those
+    // channels, and how many of them the view already held.
+    struct KafkaInsert
+    {
+        qsizetype added = 0;
+        qsizetype onTheseChannels = 0;
+        qsizetype alreadyShown = 0;
+    };
+    KafkaInsert insertFromKafka(const QList<dualscope::check::FeedItem> &items, qint64 confirmedMs,
+                                const QList<std::pair<QByteArray, bool>> &asked);
     void flush();
     void addSubscription();
     void removeSubscription();
