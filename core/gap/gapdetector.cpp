@@ -98,7 +98,6 @@ struct Entry
     QByteArray id;
     QByteArray expectedChannel; // empty when the template could not be expanded
     QByteArray channel;         // of the first notification
-    QString channelProblem;     // why there is no expected channel
     qint64 kafkaTsMs = -1;
     qint64 offset = -1;
     qint64 redisTsMs = -1;   // of the first notification: when the checker read it
@@ -177,11 +176,12 @@ struct GapDetector::State
         QString error;
         if (config.channelTemplate.expand(scratchEvent, &scratchChannel, &error)) {
             entry.expectedChannel = intern(scratchChannel);
-            entry.channelProblem.clear();
+            channelProblems.remove(entry.slot);
         } else {
             entry.expectedChannel.clear();
-            entry.channelProblem =
-                QStringLiteral("no expected channel (channel not checked): %1").arg(error);
+            channelProblems.insert(
+                entry.slot,
+                QStringLiteral("no expected channel (channel not checked): %1").arg(error));
         }
     }
 
@@ -203,8 +203,11 @@ struct GapDetector::State
 
     void emitGap(Gap gap, const Entry *entry = nullptr)
     {
-        if (entry && !entry->channelProblem.isEmpty())
-            gap.detail += QLatin1String(gap.detail.isEmpty() ? "" : "; ") + entry->channelProblem;
+        if (entry) {
+            const auto problem = channelProblems.constFind(entry->slot);
+            if (problem != channelProblems.cend())
+                gap.detail += QLatin1String(gap.detail.isEmpty() ? "" : "; ") + *problem;
+        }
         ++counts.of(gap.kind);
         gaps.append(std::move(gap));
     }
@@ -278,6 +281,7 @@ struct GapDetector::State
         if (entry.inMissingMemory)
             --rememberedMissing;
         index.remove(entry.id);
+        channelProblems.remove(entry.slot);
         freeSlots.push_back(entry.slot);
         entry = Entry();
     }
@@ -690,6 +694,9 @@ struct GapDetector::State
     // queues reach entries through their slots without hashing.
     QHash<IdKey, quint32> index;
     ChunkedSlab<Entry> slab;
+    // Why an entry has no expected channel, by slot: rare, so not a field of every
+    // entry (a QString in each of 300,000 entries is 7 MB).
+    QHash<quint32, QString> channelProblems;
     std::vector<quint32> freeSlots;
     std::deque<Due> kafkaQueue;         // pending Kafka events, by (clamped) deadline
     std::vector<Due> futureKafka;       // min-heap: records stamped in the future
