@@ -9,7 +9,6 @@
 #include <QPointer>
 #include <QWidget>
 #include <functional>
-#include <optional>
 
 class QCheckBox;
 class QComboBox;
@@ -17,7 +16,6 @@ class QDateTimeEdit;
 class QLabel;
 class QLineEdit;
 class QListWidget;
-class QPlainTextEdit;
 class QPushButton;
 class QSortFilterProxyModel;
 class QSpinBox;
@@ -25,7 +23,6 @@ class QStackedWidget;
 class QTableView;
 class QTableWidget;
 class QTimer;
-class QTreeWidget;
 
 namespace dualscope::kafka {
 class BrowserWorker;
@@ -34,6 +31,7 @@ class BrowserWorker;
 namespace dualscope::ui {
 
 using kafka::BrowserWorker;
+class RecordDetailView;
 class RecordPageModel;
 
 // The Kafka browser: topics, partitions with watermarks and a consumer group's
@@ -110,8 +108,6 @@ private:
     void setTail(bool on);
     void restartTailIfOn();
     void selectOffset(qint64 offset);
-    void showDetail(const std::optional<kafka::KafkaRecord> &record, const QByteArray &id = {});
-    void renderValue();
     void showMessage(const QString &text);
     // `from` names the request that failed: its next success clears the error.
     void showError(const QString &text, const QString &from = QString());
@@ -135,14 +131,7 @@ private:
     RecordPageModel *m_model = nullptr;
     QSortFilterProxyModel *m_proxy = nullptr;
     QTableView *m_table = nullptr;
-    QLineEdit *m_key = nullptr;
-    QLineEdit *m_id = nullptr;
-    QPushButton *m_showNotification = nullptr;
-    QLabel *m_timestamp = nullptr;
-    QTreeWidget *m_headers = nullptr;
-    QCheckBox *m_hex = nullptr;
-    QLabel *m_valueKind = nullptr;
-    QPlainTextEdit *m_value = nullptr;
+    RecordDetailView *m_detail = nullptr;
     QLabel *m_message = nullptr;
     QTimer *m_autoRefresh = nullptr;
     // Auto-refresh asks again only once the previous answer came: a slow or dead
@@ -170,7 +159,6 @@ private:
     qint32 m_pendingPartition = -1;
     QByteArray m_tailTopic;
     qint32 m_tailPartition = -1;
-    std::optional<kafka::KafkaRecord> m_detail;
 };
 
 } // namespace dualscope::ui
