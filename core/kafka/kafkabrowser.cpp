@@ -14,10 +14,6 @@ namespace dualscope::kafka {
 
 namespace {
 
-// An admin request that the cluster never answers is given this long on top of
-// its request timeout to come back with librdkafka's own timeout error, before
-// we stop waiting ourselves.
-constexpr int kAdminGraceMs = 1000;
 // Slices of a blocking wait, so a deadline is checked often enough.
 constexpr int kPollSliceMs = 100;
 
@@ -44,27 +40,6 @@ struct MetadataDeleter
     }
 };
 using MetadataPtr = std::unique_ptr<const rd_kafka_metadata_t, MetadataDeleter>;
-
-struct QueueDeleter
-{
-    void operator()(rd_kafka_queue_t *queue) const { rd_kafka_queue_destroy(queue); }
-};
-using QueuePtr = std::unique_ptr<rd_kafka_queue_t, QueueDeleter>;
-
-struct EventDeleter
-{
-    void operator()(rd_kafka_event_t *event) const { rd_kafka_event_destroy(event); }
-};
-using EventPtr = std::unique_ptr<rd_kafka_event_t, EventDeleter>;
-
-struct AdminOptionsDeleter
-{
-    void operator()(rd_kafka_AdminOptions_t *options) const
-    {
-        rd_kafka_AdminOptions_destroy(options);
-    }
-};
-using AdminOptionsPtr = std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDeleter>;
 
 bool fail(QString *error, const QString &message)
 {
@@ -128,47 +103,6 @@ KafkaRecord::TimestampType timestampType(rd_kafka_timestamp_type_t type)
         break;
     }
     return KafkaRecord::TimestampType::NotAvailable;
-}
-
-// The shared end of every admin call: the request is sent by `send` with our
-// options onto our queue; we wait at most timeoutMs + grace for its result.
-bool runAdmin(rd_kafka_t *rk, const char *apiName, int timeoutMs, QString *error,
-              const std::function<void(rd_kafka_AdminOptions_t *, rd_kafka_queue_t *)> &send,
-              const std::function<bool(rd_kafka_event_t *, QString *)> &handleResult)
-{
-    const QString api = QString::fromLatin1(apiName);
-    const QString noAnswer =
-        QStringLiteral("%1: not supported by this cluster (no answer within %2 ms)")
-            .arg(api)
-            .arg(timeoutMs);
-    QueuePtr queue(rd_kafka_queue_new(rk));
-    AdminOptionsPtr options(rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_ANY));
-    char reason[512];
-    if (rd_kafka_AdminOptions_set_request_timeout(options.get(), timeoutMs, reason,
-                                                  sizeof reason) != RD_KAFKA_RESP_ERR_NO_ERROR)
-        return fail(error, QStringLiteral("%1: %2").arg(api, QString::fromUtf8(reason)));
-    send(options.get(), queue.get());
-    // Destroying our queue reference with the request still pending is safe: the
-    // request holds its own reference and its late result is discarded.
-    EventPtr event(rd_kafka_queue_poll(queue.get(), timeoutMs + kAdminGraceMs));
-    if (!event)
-        return fail(error, noAnswer);
-    const rd_kafka_resp_err_t err = rd_kafka_event_error(event.get());
-    if (err == RD_KAFKA_RESP_ERR__TIMED_OUT || err == RD_KAFKA_RESP_ERR__TIMED_OUT_QUEUE)
-        return fail(error, noAnswer);
-    if (err == RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE ||
-        err == RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION)
-        return fail(error,
-                    QStringLiteral("%1: not supported by this cluster (%2)")
-                        .arg(api, QString::fromUtf8(rd_kafka_event_error_string(event.get()))));
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
-        return fail(error,
-                    QStringLiteral("%1 failed: %2")
-                        .arg(api, QString::fromUtf8(rd_kafka_event_error_string(event.get()))));
-    QString resultError;
-    if (!handleResult(event.get(), &resultError))
-        return fail(error, QStringLiteral("%1 failed: %2").arg(api, resultError));
-    return true;
 }
 
 TopicInfo topicFromMetadata(const rd_kafka_metadata_topic &mt)
@@ -823,85 +757,6 @@ std::optional<QList<GroupLag>> KafkaBrowser::groupLag(const QByteArray &group,
         lags.append(lag);
     }
     return lags;
-}
-
-bool KafkaBrowser::describeTopicConfig(const QByteArray &topic, int timeoutMs, QString *error,
-                                       Properties *entries)
-{
-    if (!ensureOpen(error))
-        return false;
-    return runAdmin(
-        m_consumer.get(), "DescribeConfigs", timeoutMs, error,
-        [&](rd_kafka_AdminOptions_t *options, rd_kafka_queue_t *queue) {
-            rd_kafka_ConfigResource_t *resource =
-                rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.constData());
-            rd_kafka_DescribeConfigs(m_consumer.get(), &resource, 1, options, queue);
-            rd_kafka_ConfigResource_destroy(resource);
-        },
-        [&](rd_kafka_event_t *event, QString *resultError) {
-            const rd_kafka_DescribeConfigs_result_t *result =
-                rd_kafka_event_DescribeConfigs_result(event);
-            size_t count = 0;
-            const rd_kafka_ConfigResource_t **resources =
-                result ? rd_kafka_DescribeConfigs_result_resources(result, &count) : nullptr;
-            if (count != 1) {
-                *resultError = QStringLiteral("no configuration in the answer");
-                return false;
-            }
-            if (rd_kafka_ConfigResource_error(resources[0]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-                *resultError =
-                    QString::fromUtf8(rd_kafka_ConfigResource_error_string(resources[0]));
-                return false;
-            }
-            size_t n = 0;
-            const rd_kafka_ConfigEntry_t **configs =
-                rd_kafka_ConfigResource_configs(resources[0], &n);
-            for (size_t i = 0; entries && i < n; ++i) {
-                const char *value = rd_kafka_ConfigEntry_value(configs[i]);
-                entries->append({QByteArray(rd_kafka_ConfigEntry_name(configs[i])),
-                                 rd_kafka_ConfigEntry_is_sensitive(configs[i]) || !value
-                                     ? QByteArray()
-                                     : QByteArray(value)});
-            }
-            return true;
-        });
-}
-
-bool KafkaBrowser::createTopic(const QByteArray &name, int partitions, int replicationFactor,
-                               int timeoutMs, QString *error)
-{
-    if (!ensureOpen(error))
-        return false;
-    char reason[512];
-    std::unique_ptr<rd_kafka_NewTopic_t, void (*)(rd_kafka_NewTopic_t *)> topic(
-        rd_kafka_NewTopic_new(name.constData(), partitions, replicationFactor, reason,
-                              sizeof reason),
-        rd_kafka_NewTopic_destroy);
-    if (!topic)
-        return fail(error, QStringLiteral("CreateTopics: %1").arg(QString::fromUtf8(reason)));
-    return runAdmin(
-        m_consumer.get(), "CreateTopics", timeoutMs, error,
-        [&](rd_kafka_AdminOptions_t *options, rd_kafka_queue_t *queue) {
-            rd_kafka_AdminOptions_set_operation_timeout(options, timeoutMs, reason, sizeof reason);
-            rd_kafka_NewTopic_t *topics[] = {topic.get()};
-            rd_kafka_CreateTopics(m_consumer.get(), topics, 1, options, queue);
-        },
-        [&](rd_kafka_event_t *event, QString *resultError) {
-            const rd_kafka_CreateTopics_result_t *result =
-                rd_kafka_event_CreateTopics_result(event);
-            size_t count = 0;
-            const rd_kafka_topic_result_t **topics =
-                result ? rd_kafka_CreateTopics_result_topics(result, &count) : nullptr;
-            if (count != 1) {
-                *resultError = QStringLiteral("no topic in the answer");
-                return false;
-            }
-            if (rd_kafka_topic_result_error(topics[0]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-                *resultError = QString::fromUtf8(rd_kafka_topic_result_error_string(topics[0]));
-                return false;
-            }
-            return true;
-        });
 }
 
 } // namespace dualscope::kafka

@@ -72,13 +72,6 @@ public:
     std::optional<QList<GroupLag>> groupLag(const QByteArray &group, const QByteArray &topic,
                                             int timeoutMs, QString *error);
 
-    // Admin APIs some clusters lack (librdkafka 2.0.2's mock never answers them):
-    // they end after timeoutMs with "not supported by this cluster", never hang.
-    bool describeTopicConfig(const QByteArray &topic, int timeoutMs, QString *error,
-                             Properties *entries = nullptr);
-    bool createTopic(const QByteArray &name, int partitions, int replicationFactor, int timeoutMs,
-                     QString *error);
-
 private:
     struct ReadResult
     {

@@ -481,25 +481,6 @@ private slots:
                      qPrintable(error));
     }
 
-    void unsupportedAdminApisEndInAClearErrorInTime()
-    {
-        QString error;
-        QElapsedTimer timer;
-        // when DescribeConfigs is asked of the mock
-        timer.start();
-        QVERIFY(!m_browser->describeTopicConfig("events", 2000, &error));
-        // then it ends in a clear error within the bound
-        QCOMPARE(error, QStringLiteral("DescribeConfigs: not supported by this cluster (no "
-                                       "answer within 2000 ms)"));
-        QVERIFY(timer.elapsed() < 2000 + 1500);
-        // and so does CreateTopics
-        timer.restart();
-        QVERIFY(!m_browser->createTopic("new-topic", 3, 1, 2000, &error));
-        QCOMPARE(error, QStringLiteral("CreateTopics: not supported by this cluster (no answer "
-                                       "within 2000 ms)"));
-        QVERIFY(timer.elapsed() < 2000 + 1500);
-    }
-
     void deadBootstrapIsAClearErrorInTime()
     {
         // given a browser pointed at a port nothing listens on
