@@ -5,10 +5,10 @@
 #include "event/fieldreader.h"
 #include "kafka/kafkabrowser.h"
 #include "publish/notificationsender.h"
+#include "publish/replayplan.h"
 #include "redis/rediscommand.h"
 #include "redis/redisconnection.h"
 
-#include <QMap>
 #include <QThread>
 #include <algorithm>
 #include <rapidjson/document.h>
@@ -51,16 +51,6 @@ QByteArray encodeNotification(const RecordFields &fields, const gap::FieldMappin
     rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
     document.Accept(writer);
     return QByteArray(buffer.GetString(), qsizetype(buffer.GetSize()));
-}
-
-QString place(const QByteArray &topic, qint32 partition)
-{
-    return QStringLiteral("%1[%2]").arg(QString::fromUtf8(topic)).arg(partition);
-}
-
-QString recordPlace(const QByteArray &topic, qint32 partition, qint64 offset)
-{
-    return QStringLiteral("%1@%2").arg(place(topic, partition)).arg(offset);
 }
 
 } // namespace
@@ -120,9 +110,28 @@ void NotificationReplay::start()
 
     m_browser =
         std::make_unique<kafka::KafkaBrowser>(m_config.kafkaBootstrap, m_config.kafkaProperties);
-    if (!m_browser->open(&error) || !(m_fromReport ? planTargets(&error) : planRange(&error))) {
+    if (!m_browser->open(&error)) {
         fail(error);
         return;
+    }
+    std::optional<ReplayPlan> plan =
+        m_fromReport ? ReplayPlan::ofTargets(*m_browser, m_targets, m_config.kafkaTimeoutMs, &error)
+                     : ReplayPlan::ofRange(*m_browser, m_range, m_config.kafkaTimeoutMs, &error);
+    if (!plan) {
+        fail(error);
+        return;
+    }
+    m_topic = plan->topic;
+    m_work = std::move(plan->work);
+    m_total = plan->total;
+    m_result.notices += plan->notices;
+    if (m_fromReport)
+        m_result.requested = plan->requested;
+    // Report targets that cannot be read are handled already: skipped, with why.
+    for (const QString &why : std::as_const(plan->notFound)) {
+        ++m_result.skippedNotFound;
+        ++m_done;
+        addError(why);
     }
     m_planned = true;
     qCDebug(lcReplay, "planned %lld records in %lld partition(s) of %s", qlonglong(m_total),
@@ -140,232 +149,6 @@ void NotificationReplay::stop()
         return;
     }
     schedulePump();
-}
-
-bool NotificationReplay::planRange(QString *error)
-{
-    m_topic = m_range.topic;
-    const int timeoutMs = m_config.kafkaTimeoutMs;
-    if (m_range.fromKind == ReplayRange::Bound::Offset && m_range.from < 0) {
-        *error = QStringLiteral("offset %1 is not an offset").arg(m_range.from);
-        return false;
-    }
-    if (m_range.fromKind == m_range.toKind && m_range.fromKind != ReplayRange::Bound::End &&
-        m_range.to < m_range.from) {
-        *error = m_range.toKind == ReplayRange::Bound::Offset
-                     ? QStringLiteral("the range ends at offset %1, before it starts at offset %2")
-                           .arg(m_range.to)
-                           .arg(m_range.from)
-                     : QStringLiteral("the range ends at %1, before it starts at %2")
-                           .arg(QString::fromLatin1(event::formatTimestamp(m_range.to)),
-                                QString::fromLatin1(event::formatTimestamp(m_range.from)));
-        return false;
-    }
-    const std::optional<kafka::TopicInfo> topic = m_browser->topic(m_topic, timeoutMs, error);
-    if (!topic)
-        return false;
-    if (!topic->error.isEmpty()) {
-        *error = QStringLiteral("%1: %2").arg(QString::fromUtf8(m_topic), topic->error);
-        return false;
-    }
-    QList<kafka::PartitionInfo> selected;
-    if (m_range.partitions.isEmpty()) {
-        selected = topic->partitions;
-    } else {
-        for (const qint32 wanted : m_range.partitions) {
-            const auto found =
-                std::find_if(topic->partitions.cbegin(), topic->partitions.cend(),
-                             [wanted](const kafka::PartitionInfo &p) { return p.id == wanted; });
-            if (found == topic->partitions.cend()) {
-                *error = QStringLiteral("%1 has no partition %2 (it has %3)")
-                             .arg(QString::fromUtf8(m_topic))
-                             .arg(wanted)
-                             .arg(topic->partitions.size());
-                return false;
-            }
-            if (std::none_of(selected.cbegin(), selected.cend(),
-                             [wanted](const kafka::PartitionInfo &p) { return p.id == wanted; }))
-                selected.append(*found);
-        }
-    }
-    std::sort(
-        selected.begin(), selected.end(),
-        [](const kafka::PartitionInfo &a, const kafka::PartitionInfo &b) { return a.id < b.id; });
-
-    QList<kafka::PartitionInfo> pastEnd;
-    for (const kafka::PartitionInfo &partition : std::as_const(selected)) {
-        const QString where = place(m_topic, partition.id);
-        if (!partition.error.isEmpty() || partition.low < 0 || partition.high < 0) {
-            *error = QStringLiteral("%1: %2").arg(where, partition.error.isEmpty()
-                                                             ? QStringLiteral("no watermarks")
-                                                             : partition.error);
-            return false;
-        }
-        const qint64 low = partition.low;
-        const qint64 high = partition.high;
-        qint64 start = high;
-        switch (m_range.fromKind) {
-        case ReplayRange::Bound::Offset:
-            if (m_range.from > high) {
-                pastEnd.append(partition);
-                break;
-            }
-            start = std::max(m_range.from, low);
-            if (m_range.from < low && low < high)
-                m_result.notices.append(QStringLiteral("%1: offsets below %2 are no longer "
-                                                       "retained: replaying from %2")
-                                            .arg(where)
-                                            .arg(low));
-            break;
-        case ReplayRange::Bound::Timestamp: {
-            QString notice;
-            const std::optional<qint64> offset = m_browser->offsetForTimestamp(
-                m_topic, partition.id, m_range.from, timeoutMs, error, &notice);
-            if (!offset)
-                return false;
-            start = *offset;
-            // "after the last record" only means this partition has nothing to
-            // replay; a timestamp before the retained records is worth saying.
-            if (start < high && !notice.isEmpty())
-                m_result.notices.append(notice);
-            break;
-        }
-        case ReplayRange::Bound::End:
-            break;
-        }
-        qint64 end = high;
-        if (start < high) {
-            switch (m_range.toKind) {
-            case ReplayRange::Bound::Offset:
-                end = std::min(high, m_range.to + 1);
-                break;
-            case ReplayRange::Bound::Timestamp: {
-                const std::optional<qint64> offset = m_browser->offsetForTimestamp(
-                    m_topic, partition.id, m_range.to, timeoutMs, error);
-                if (!offset)
-                    return false;
-                end = *offset;
-                break;
-            }
-            case ReplayRange::Bound::End:
-                break;
-            }
-        }
-        if (end > start) {
-            Work work;
-            work.partition = partition.id;
-            work.next = start;
-            work.end = end;
-            m_work.append(work);
-            m_total += end - start;
-        }
-    }
-    if (!pastEnd.isEmpty() && pastEnd.size() == selected.size()) {
-        if (pastEnd.size() == 1) {
-            *error = QStringLiteral("offset %1 is past the end of %2 (high watermark %3)")
-                         .arg(m_range.from)
-                         .arg(place(m_topic, pastEnd.first().id))
-                         .arg(pastEnd.first().high);
-        } else {
-            const auto highest =
-                std::max_element(pastEnd.cbegin(), pastEnd.cend(),
-                                 [](const kafka::PartitionInfo &a, const kafka::PartitionInfo &b) {
-                                     return a.high < b.high;
-                                 });
-            *error = QStringLiteral("offset %1 is past the end of every partition of %2 (the "
-                                    "highest high watermark is %3, on %4)")
-                         .arg(m_range.from)
-                         .arg(QString::fromUtf8(m_topic))
-                         .arg(highest->high)
-                         .arg(place(m_topic, highest->id));
-        }
-        return false;
-    }
-    for (const kafka::PartitionInfo &partition : std::as_const(pastEnd))
-        m_result.notices.append(
-            QStringLiteral("offset %1 is past the end of %2 (high watermark %3): nothing to "
-                           "replay there")
-                .arg(m_range.from)
-                .arg(place(m_topic, partition.id))
-                .arg(partition.high));
-    if (m_total == 0 && pastEnd.isEmpty())
-        m_result.notices.append(
-            QStringLiteral("no records of %1 are in the range").arg(QString::fromUtf8(m_topic)));
-    return true;
-}
-
-bool NotificationReplay::planTargets(QString *error)
-{
-    if (m_targets.isEmpty()) {
-        m_result.notices.append(QStringLiteral("nothing to replay: no targets"));
-        return true;
-    }
-    m_topic = m_targets.first().topic;
-    for (const ReplayTarget &target : std::as_const(m_targets)) {
-        if (target.topic != m_topic) {
-            *error = QStringLiteral("the records to replay are in several topics (%1 and %2): "
-                                    "one replay reads one topic")
-                         .arg(QString::fromUtf8(m_topic), QString::fromUtf8(target.topic));
-            return false;
-        }
-    }
-    // Per partition, each offset once, in log order: pages then cover neighbouring
-    // targets with one read.
-    QMap<qint32, QMap<qint64, ReplayTarget>> byPartition;
-    for (const ReplayTarget &target : std::as_const(m_targets))
-        byPartition[target.partition].insert(target.offset, target);
-    qint64 unique = 0;
-    for (const auto &offsets : std::as_const(byPartition))
-        unique += offsets.size();
-    if (unique < m_targets.size())
-        m_result.notices.append(QStringLiteral("%1 records were listed more than once: each is "
-                                               "replayed once")
-                                    .arg(m_targets.size() - unique));
-    m_result.requested = unique;
-    m_total = unique;
-
-    const std::optional<kafka::TopicInfo> topic =
-        m_browser->topic(m_topic, m_config.kafkaTimeoutMs, error);
-    if (!topic)
-        return false;
-    if (!topic->error.isEmpty()) {
-        *error = QStringLiteral("%1: %2").arg(QString::fromUtf8(m_topic), topic->error);
-        return false;
-    }
-    for (auto it = byPartition.cbegin(); it != byPartition.cend(); ++it) {
-        const qint32 id = it.key();
-        const auto found = std::find_if(topic->partitions.cbegin(), topic->partitions.cend(),
-                                        [id](const kafka::PartitionInfo &p) { return p.id == id; });
-        Work work;
-        work.partition = id;
-        for (const ReplayTarget &target : it.value()) {
-            const QString where = recordPlace(m_topic, id, target.offset);
-            QString reason;
-            if (found == topic->partitions.cend())
-                reason = QStringLiteral("%1 has no partition %2")
-                             .arg(QString::fromUtf8(m_topic))
-                             .arg(id);
-            else if (!found->error.isEmpty())
-                reason = found->error;
-            else if (target.offset < found->low)
-                reason = QStringLiteral("no longer retained (low watermark %1)").arg(found->low);
-            else if (target.offset >= found->high)
-                reason = QStringLiteral("past the end of the partition (high watermark %1): "
-                                        "is this the cluster the report was made on?")
-                             .arg(found->high);
-            if (reason.isEmpty()) {
-                work.targets.append(target);
-                continue;
-            }
-            ++m_result.skippedNotFound;
-            ++m_done;
-            addError(
-                QStringLiteral("%1 (id %2): %3").arg(where, QString::fromUtf8(target.id), reason));
-        }
-        if (!work.targets.isEmpty())
-            m_work.append(work);
-    }
-    return true;
 }
 
 void NotificationReplay::onRedisReady()
@@ -452,7 +235,7 @@ bool NotificationReplay::readRangePage(Work &work)
     if (page->startOffset > work.next)
         m_result.notices.append(QStringLiteral("%1: offsets %2 to %3 were removed by retention "
                                                "during the replay")
-                                    .arg(place(m_topic, work.partition))
+                                    .arg(partitionPlace(m_topic, work.partition))
                                     .arg(work.next)
                                     .arg(std::min(page->startOffset, work.end) - 1));
     QByteArray pipeline;

@@ -4,6 +4,7 @@
 #include "event/channeltemplate.h"
 #include "gap/gaptypes.h"
 #include "kafka/kafkaconfig.h"
+#include "publish/replayplan.h"
 #include "redis/redisurl.h"
 
 #include <QByteArray>
@@ -32,37 +33,6 @@ Q_DECLARE_LOGGING_CATEGORY(lcReplay)
 
 class NotificationSender;
 struct RedisBatchResult;
-
-// Which Kafka records to replay: a range of every (or some) partition of a topic.
-struct ReplayRange
-{
-    enum class Bound { Offset, Timestamp, End };
-
-    QByteArray topic = "events";
-    // Empty: every partition of the topic.
-    QList<qint32> partitions;
-    // Offsets apply to each partition alike. A timestamp is resolved per partition
-    // (KafkaBrowser::offsetForTimestamp, which bisects when the broker cannot say).
-    // `from` is inclusive; End means the high watermark (nothing to replay).
-    Bound fromKind = Bound::Offset;
-    qint64 from = 0;
-    // Offset: the last offset replayed (inclusive). Timestamp: records stamped
-    // before it (the first record at or after it is not replayed). End: up to the
-    // high watermark seen when the replay starts.
-    Bound toKind = Bound::End;
-    qint64 to = -1;
-};
-
-// One record to replay, e.g. a `missing` gap of a check report. The id, when
-// given, must be the record's: a topic recreated since the report holds other
-// events at the same offsets, and those are not replayed.
-struct ReplayTarget
-{
-    QByteArray topic;
-    qint32 partition = -1;
-    qint64 offset = -1;
-    QByteArray id;
-};
 
 struct ReplayConfig
 {
@@ -144,19 +114,8 @@ signals:
     void failed(const QString &error);
 
 private:
-    // A stretch of one partition still to read: [next, end) for a range, or the
-    // sorted target offsets (with their expected ids) for a report.
-    struct Work
-    {
-        qint32 partition = -1;
-        qint64 next = 0;
-        qint64 end = 0;
-        QList<ReplayTarget> targets;
-        qsizetype nextTarget = 0;
-    };
+    using Work = ReplayPlan::Work;
 
-    bool planRange(QString *error);
-    bool planTargets(QString *error);
     void onRedisReady();
     void onRedisError(const dualscope::redis::RedisError &error);
     void onBatchDone(const dualscope::publish::RedisBatchResult &result);
