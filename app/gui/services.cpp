@@ -12,6 +12,7 @@
 #include "generate/eventtemplate.h"
 #include "kafka/browserworker.h"
 #include "live/livepanel.h"
+#include "livecatchup.h"
 #include "main/healthlight.h"
 #include "main/mainwindow.h"
 #include "publish/dualpublisher.h"
@@ -181,6 +182,8 @@ void Services::shutdown()
     if (m_shuttingDown)
         return;
     m_shuttingDown = true;
+    if (m_catchUp)
+        m_catchUp->stop();
     detachFromWindow();
     const Stoppables stopping = stoppables();
     m_shutdownThread = QThread::create([this, stopping] {
@@ -203,6 +206,7 @@ void Services::detachFromWindow()
     // Nothing more reaches the window: what the services still say while they stop
     // (a last batch, an error of a closing connection) is not news to the user.
     const QList<QObject *> receivers{this,
+                                     m_catchUp,
                                      m_window,
                                      m_window->livePanel(),
                                      m_window->gapPanel(),
@@ -448,24 +452,12 @@ void Services::startWatchers()
     };
     connect(live, &ui::LivePanel::subscribeRequested, this, remember);
     connect(live, &ui::LivePanel::unsubscribeRequested, this, remember);
-    connect(live, &ui::LivePanel::subscribeRequested, this,
-            [this](const QByteArray &name, bool isPattern) {
-                m_awaitingConfirmation.append({name, isPattern});
-            });
-    connect(live, &ui::LivePanel::unsubscribeRequested, this,
-            [this](const QByteArray &name, bool isPattern) {
-                m_awaitingConfirmation.removeAll(Subscription{name, isPattern});
-            });
-    connect(m_monitor, &redis::RedisMonitor::subscriptionConfirmed, this,
-            &Services::onSubscriptionConfirmed);
-    connect(m_monitor, &redis::RedisMonitor::outageEnded, this, &Services::refillAfterOutage);
     // What the user watched last time on this connection; at first the checker's patterns.
     QList<Subscription> subscriptions;
     for (const QByteArray &pattern : m_settings.patterns)
         subscriptions.append({pattern, true});
     subscriptions = rememberedSubscriptions(m_settings.name).value_or(subscriptions);
     live->setSubscriptions(subscriptions);
-    m_awaitingConfirmation = subscriptions;
 
     // Gaps: a check session that runs for as long as the window.
     check::CheckConfig checkConfig;
@@ -480,7 +472,6 @@ void Services::startWatchers()
     checkConfig.detector.reportNewestMatches = kLiveMatchesPerTick;
     checkConfig.sharedMonitor = m_monitor;
     checkConfig.sharedMonitorBacklog = checkBacklog;
-    m_graceMs = checkConfig.detector.graceMs;
     m_checkThread = startThread(this, "check");
     m_check = new check::CheckSession(checkConfig);
     m_check->moveToThread(m_checkThread);
@@ -517,6 +508,37 @@ void Services::startWatchers()
             m_lastRedisNotifications = counts.redisNotifications;
             m_lastRateSampleMs = now;
         });
+    // Recent events for the live view, on a thread of their own: a load blocks for
+    // up to its timeout on a slow cluster, and the browser must not wait for it.
+    check::RecentEventsRequest recent;
+    recent.kafkaBootstrap = m_settings.kafkaBootstrap;
+    recent.kafkaProperties = m_settings.kafkaProperties;
+    recent.topic = m_settings.topic;
+    recent.mapping = checkConfig.detector.mapping;
+    recent.channelTemplate = checkConfig.detector.channelTemplate;
+    recent.count = kRecentEvents;
+    m_recentThread = startThread(this, "recent-events");
+    m_recent = new check::RecentEventsLoader(recent);
+    m_recent->moveToThread(m_recentThread);
+    connect(m_recentThread, &QThread::finished, m_recent, &QObject::deleteLater);
+    // The live view's start mid-stream, and its refill after an outage: wired before
+    // the monitor starts, so that no confirmation comes before.
+    m_catchUp = new LiveCatchUp(live, m_recent, checkConfig.detector.graceMs, kRecentEvents, this);
+    for (const Subscription &subscription : std::as_const(subscriptions))
+        m_catchUp->expect(subscription);
+    connect(live, &ui::LivePanel::subscribeRequested, m_catchUp,
+            [catchUp = m_catchUp](const QByteArray &name, bool isPattern) {
+                catchUp->expect({name, isPattern});
+            });
+    connect(live, &ui::LivePanel::unsubscribeRequested, m_catchUp,
+            [catchUp = m_catchUp](const QByteArray &name, bool isPattern) {
+                catchUp->forget({name, isPattern});
+            });
+    connect(m_monitor, &redis::RedisMonitor::subscriptionConfirmed, m_catchUp,
+            &LiveCatchUp::onSubscriptionConfirmed);
+    connect(m_monitor, &redis::RedisMonitor::outageEnded, m_catchUp, &LiveCatchUp::onOutageEnded);
+    connect(m_catchUp, &LiveCatchUp::statusesWanted, m_check, &check::CheckSession::reportStatuses);
+
     // The session adds its patterns to the shared monitor before it starts, so that
     // it sees the first subscription: start() only validates, makes its Kafka thread
     // and queues calls, so waiting for it costs the GUI thread no network wait.
@@ -538,20 +560,6 @@ void Services::startWatchers()
             &Services::showKafkaHealth);
     m_window->browserPanel()->refresh();
 
-    // Recent events for the live view, on a thread of their own: a load blocks for
-    // up to its timeout on a slow cluster, and the browser must not wait for it.
-    check::RecentEventsRequest recent;
-    recent.kafkaBootstrap = m_settings.kafkaBootstrap;
-    recent.kafkaProperties = m_settings.kafkaProperties;
-    recent.topic = m_settings.topic;
-    recent.mapping = checkConfig.detector.mapping;
-    recent.channelTemplate = checkConfig.detector.channelTemplate;
-    recent.count = kRecentEvents;
-    m_recentThread = startThread(this, "recent-events");
-    m_recent = new check::RecentEventsLoader(recent);
-    m_recent->moveToThread(m_recentThread);
-    connect(m_recentThread, &QThread::finished, m_recent, &QObject::deleteLater);
-    connect(m_recent, &check::RecentEventsLoader::loaded, this, &Services::showRecentEvents);
     connect(gaps, &ui::GapPanel::openKafkaRecord, this, &Services::showRecordInBrowser);
     connect(gaps, &ui::GapPanel::selectNotification, live, &ui::LivePanel::selectNotification);
     // The Kafka page's id column reads the id where the checker reads it.
@@ -578,69 +586,6 @@ void Services::startWatchers()
         connect(merged, &ui::GapPanel::replayMissingRequested, this, &Services::replayMissing);
     });
     emit ready();
-}
-
-void Services::onSubscriptionConfirmed(const QByteArray &name, bool isPattern, qint64 atMs)
-{
-    if (!m_awaitingConfirmation.removeOne(Subscription{name, isPattern}))
-        return; // the checker's, or a resubscription after an outage
-    // Subscriptions confirmed together (at start) share one load.
-    if (m_confirmedForLoad.isEmpty()) {
-        m_confirmedForLoadMs = atMs;
-        QMetaObject::invokeMethod(this, &Services::loadRecentEvents, Qt::QueuedConnection);
-    }
-    m_confirmedForLoad.append({name, isPattern});
-    m_confirmedForLoadMs = std::min(m_confirmedForLoadMs, atMs);
-}
-
-void Services::loadRecentEvents()
-{
-    if (m_confirmedForLoad.isEmpty())
-        return;
-    requestLoad({m_confirmedForLoadMs, m_confirmedForLoad});
-    m_confirmedForLoad.clear();
-}
-
-void Services::refillAfterOutage(const redis::SubscriptionOutage &outage)
-{
-    // Unreachable at start: the first confirmations load the recent events already.
-    if (outage.beforeFirstSubscription || outage.endMs < 0)
-        return;
-    const QList<Subscription> asked = m_window->livePanel()->subscriptions();
-    if (!asked.isEmpty())
-        requestLoad({outage.endMs, asked, outage.startMs});
-}
-
-void Services::requestLoad(const RecentLoad &load)
-{
-    if (m_shuttingDown || !m_recent)
-        return;
-    const quint64 ticket = ++m_nextRecentTicket;
-    m_recentLoads.insert(ticket, load);
-    // Queued to its thread: the cut through the topic is read after the confirmation.
-    QMetaObject::invokeMethod(m_recent, [recent = m_recent, ticket] { recent->load(ticket); });
-}
-
-void Services::showRecentEvents(quint64 ticket, const check::RecentEvents &events)
-{
-    const RecentLoad load = m_recentLoads.take(ticket);
-    ui::LivePanel *live = m_window->livePanel();
-    if (!events.ok) {
-        qWarning("live view: the recent events were not loaded: %s", qPrintable(events.error));
-        live->setRecentEventsError(events.error);
-        return;
-    }
-    if (load.outageStartMs < 0)
-        live->addRecentEvents(events.items, load.confirmedMs, load.asked, kRecentEvents);
-    else // a notification sent up to a grace window before the drop may have been lost
-        live->addOutageEvents(events.items, load.outageStartMs, load.confirmedMs,
-                              load.outageStartMs - m_graceMs, load.asked, kRecentEvents);
-    // Their verdicts, where the checker still remembers them (a few grace windows).
-    QList<QByteArray> ids;
-    for (const check::FeedItem &item : events.items)
-        ids.append(item.id);
-    if (m_check && !ids.isEmpty())
-        QMetaObject::invokeMethod(m_check, [check = m_check, ids] { check->reportStatuses(ids); });
 }
 
 void Services::showRecordInBrowser(qint32 partition, qint64 offset)

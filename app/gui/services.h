@@ -6,7 +6,6 @@
 #include "redis/redisurl.h"
 
 #include <QDeadlineTimer>
-#include <QHash>
 #include <QObject>
 #include <QPointer>
 #include <QStringList>
@@ -16,7 +15,6 @@ class QThread;
 namespace dualscope::check {
 class CheckSession;
 class RecentEventsLoader;
-struct RecentEvents;
 } // namespace dualscope::check
 namespace dualscope::gap {
 struct Gap;
@@ -31,7 +29,6 @@ class BrowserWorker;
 }
 namespace dualscope::redis {
 class RedisMonitor;
-struct SubscriptionOutage;
 } // namespace dualscope::redis
 namespace dualscope::sandbox {
 class LinkProxy;
@@ -43,6 +40,8 @@ struct FireRequest;
 } // namespace dualscope::ui
 
 namespace dualscope::app {
+
+class LiveCatchUp;
 
 // What the window connects to: the sandbox, or a Kafka cluster and a Redis server.
 struct ConnectionSettings
@@ -119,17 +118,6 @@ private:
     // The browser on the record at this place of the settings' topic.
     void showRecordInBrowser(qint32 partition, qint64 offset);
     void showRecordAndRaise(qint32 partition, qint64 offset);
-    // The live view's mid-stream start: once its new subscriptions are confirmed,
-    // the topic's recent events are loaded from Kafka and shown before what came
-    // live (docs/design.md, "client connects mid-stream").
-    void onSubscriptionConfirmed(const QByteArray &name, bool isPattern, qint64 atMs);
-    void loadRecentEvents();
-    // The same after an outage of the subscriptions: the events of the outage are
-    // loaded from Kafka into the hole it left in the live view.
-    void refillAfterOutage(const redis::SubscriptionOutage &outage);
-    struct RecentLoad;
-    void requestLoad(const RecentLoad &load);
-    void showRecentEvents(quint64 ticket, const check::RecentEvents &events);
     void wireFaults();
     // The Kafka light from what is known: the checker's tail runs (up), the
     // browser cannot read some partitions (degraded), the check failed (down).
@@ -162,23 +150,7 @@ private:
     kafka::BrowserWorker *m_browser = nullptr;
     QThread *m_recentThread = nullptr;
     check::RecentEventsLoader *m_recent = nullptr;
-    // The live view's subscriptions asked for and not yet confirmed; those confirmed
-    // since the last load was asked (and the earliest confirmation); the loads
-    // under way, by ticket.
-    QList<std::pair<QByteArray, bool>> m_awaitingConfirmation;
-    QList<std::pair<QByteArray, bool>> m_confirmedForLoad;
-    qint64 m_confirmedForLoadMs = 0;
-    struct RecentLoad
-    {
-        qint64 confirmedMs = 0;
-        QList<std::pair<QByteArray, bool>> asked;
-        // After an outage: when Redis went down (confirmedMs: when it was back);
-        // -1: a start mid-stream.
-        qint64 outageStartMs = -1;
-    };
-    QHash<quint64, RecentLoad> m_recentLoads;
-    qint64 m_graceMs = 0; // the checker's: how long a notification may be on its way
-    quint64 m_nextRecentTicket = 0;
+    LiveCatchUp *m_catchUp = nullptr;
     QThread *m_publisherThread = nullptr;
     QPointer<publish::DualPublisher> m_publisher;
     QPointer<publish::PublishRun> m_run;
