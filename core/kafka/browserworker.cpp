@@ -22,12 +22,9 @@ constexpr int kBrokerProbeTimeoutMs = 1000;
 // cannot tell (it speaks plaintext only) and every broker counts as up.
 void markUnreachableBrokers(KafkaBrowser *browser, const Properties &properties, TopicInfo *topic)
 {
-    QString error;
-    const auto brokers = browser->brokers(BrowserWorker::kRequestTimeoutMs, &error);
-    if (!brokers)
-        return; // the metadata answered a moment ago; the next refresh tries again
+    // The brokers of the metadata answer the topic came from: no second request.
     QHash<qint32, QString> unreachable;
-    for (const BrokerInfo &broker : *brokers) {
+    for (const BrokerInfo &broker : browser->lastSeenBrokers()) {
         const QByteArray address = broker.host + ':' + QByteArray::number(broker.port);
         const QString why = diagnoseBootstrap(address, properties, kBrokerProbeTimeoutMs);
         if (!why.isEmpty())

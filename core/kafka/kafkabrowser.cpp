@@ -105,6 +105,18 @@ KafkaRecord::TimestampType timestampType(rd_kafka_timestamp_type_t type)
     return KafkaRecord::TimestampType::NotAvailable;
 }
 
+QList<BrokerInfo> brokersOf(const rd_kafka_metadata_t &metadata)
+{
+    QList<BrokerInfo> brokers;
+    for (int i = 0; i < metadata.broker_cnt; ++i) {
+        const rd_kafka_metadata_broker &b = metadata.brokers[i];
+        brokers.append({b.id, QByteArray(b.host), b.port});
+    }
+    std::sort(brokers.begin(), brokers.end(),
+              [](const BrokerInfo &a, const BrokerInfo &b) { return a.id < b.id; });
+    return brokers;
+}
+
 TopicInfo topicFromMetadata(const rd_kafka_metadata_topic &mt)
 {
     TopicInfo topic;
@@ -239,14 +251,7 @@ std::optional<QList<BrokerInfo>> KafkaBrowser::brokers(int timeoutMs, QString *e
         return std::nullopt;
     }
     MetadataPtr metadata(raw);
-    QList<BrokerInfo> brokers;
-    for (int i = 0; i < metadata->broker_cnt; ++i) {
-        const rd_kafka_metadata_broker &b = metadata->brokers[i];
-        brokers.append({b.id, QByteArray(b.host), b.port});
-    }
-    std::sort(brokers.begin(), brokers.end(),
-              [](const BrokerInfo &a, const BrokerInfo &b) { return a.id < b.id; });
-    return brokers;
+    return brokersOf(*metadata);
 }
 
 bool KafkaBrowser::watermarks(const QByteArray &topic, qint32 partition, qint64 *low, qint64 *high,
@@ -296,6 +301,7 @@ std::optional<QList<TopicInfo>> KafkaBrowser::metadataTopics(QDeadlineTimer dead
         return std::nullopt;
     }
     MetadataPtr metadata(raw);
+    m_lastSeenBrokers = brokersOf(*metadata);
     QList<TopicInfo> topics;
     m_knownTopics.clear();
     for (int t = 0; t < metadata->topic_cnt; ++t) {

@@ -45,6 +45,9 @@ public:
     QByteArray bootstrap() const { return m_bootstrap; }
 
     std::optional<QList<BrokerInfo>> brokers(int timeoutMs, QString *error);
+    // The brokers the last topic metadata answer listed (topics(), topic()): what
+    // a refresh probes without asking the cluster again. Empty before the first.
+    const QList<BrokerInfo> &lastSeenBrokers() const { return m_lastSeenBrokers; }
     // Every topic with its partitions and watermarks, sorted by name.
     std::optional<QList<TopicInfo>> topics(int timeoutMs, QString *error);
     std::optional<TopicInfo> topic(const QByteArray &name, int timeoutMs, QString *error);
@@ -106,6 +109,7 @@ private:
     Properties m_properties;
     HandlePtr m_consumer;
     QSet<QByteArray> m_knownTopics;
+    QList<BrokerInfo> m_lastSeenBrokers;
 };
 
 // A consumed librdkafka message as a value: key/value null-ness, headers,
