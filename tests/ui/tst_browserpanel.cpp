@@ -4,6 +4,7 @@
 #include "kafka/browserworker.h"
 #include "kafka/kafkaconfig.h"
 #include "sandbox/sandbox.h"
+#include "widgets/elidedlabel.h"
 
 #include <QAbstractItemModelTester>
 #include <QCheckBox>
@@ -336,7 +337,7 @@ private slots:
         selectRow(1);
         // then its key, timestamp, headers and pretty JSON value show
         QCOMPARE(child<QLineEdit>(*m_panel, "recordKey")->text(), QStringLiteral("k-11"));
-        const QString timestamp = child<QLabel>(*m_panel, "recordTimestamp")->text();
+        const QString timestamp = child<ui::ElidedLabel>(*m_panel, "recordTimestamp")->fullText();
         QVERIFY2(timestamp.contains(QDateTime::fromMSecsSinceEpoch(kBaseTs + 11'000, Qt::UTC)
                                         .toString(Qt::ISODateWithMs)),
                  qPrintable(timestamp));
@@ -347,12 +348,16 @@ private slots:
         QCOMPARE(headers->topLevelItem(0)->text(1), QStringLiteral("t-11"));
         QCOMPARE(headers->topLevelItem(1)->text(0), QStringLiteral("empty"));
         QCOMPARE(headers->topLevelItem(1)->text(1), QStringLiteral("(null)"));
+        QVERIFY(headers->isVisibleTo(m_panel.get()));
+        QVERIFY2(!timestamp.contains(QLatin1String("no headers")), qPrintable(timestamp));
         const QString value = child<QPlainTextEdit>(*m_panel, "recordValue")->toPlainText();
         QCOMPARE(value,
                  QString::fromUtf8(
                      QJsonDocument::fromJson(jsonValue(11)).toJson(QJsonDocument::Indented)));
         QVERIFY(value.contains(QLatin1Char('\n'))); // pretty, not the compact original
-        QVERIFY(child<QLabel>(*m_panel, "valueKind")->text().startsWith(QLatin1String("JSON")));
+        QVERIFY(child<ui::ElidedLabel>(*m_panel, "valueKind")
+                    ->fullText()
+                    .startsWith(QLatin1String("JSON")));
         // and a null key shows as such
         selectRow(0);
         QCOMPARE(child<QLineEdit>(*m_panel, "recordKey")->text(), QString());
@@ -386,6 +391,11 @@ private slots:
         QCOMPARE(child<QLineEdit>(*m_panel, "recordId")->placeholderText(),
                  QStringLiteral("(no id)"));
         QVERIFY(!show->isEnabled());
+        // and, carrying no headers, it gives their room to the value and says so
+        QVERIFY(!child<QTreeWidget>(*m_panel, "recordHeaders")->isVisibleTo(m_panel.get()));
+        QVERIFY(child<ui::ElidedLabel>(*m_panel, "recordTimestamp")
+                    ->fullText()
+                    .endsWith(QLatin1String("; no headers")));
         // another pointer reads another field: the "seq" number is no string id
         model->setIdPointer("/seq");
         choosePartition(0);
@@ -407,7 +417,9 @@ private slots:
         QVERIFY2(value->toPlainText().startsWith(
                      QLatin1String("00000000  00 01 02 03 04 05 06 07  08 09")),
                  qPrintable(value->toPlainText()));
-        QVERIFY(child<QLabel>(*m_panel, "valueKind")->text().startsWith(QLatin1String("binary")));
+        QVERIFY(child<ui::ElidedLabel>(*m_panel, "valueKind")
+                    ->fullText()
+                    .startsWith(QLatin1String("binary")));
         // when the text record is selected, it shows as text, and as hex on demand
         selectRow(1);
         QCOMPARE(value->toPlainText(), QStringLiteral("plain text, not JSON"));

@@ -2,6 +2,7 @@
 #include "browser/recorddetailview.h"
 
 #include "browser/recordpagemodel.h"
+#include "widgets/elidedlabel.h"
 
 #include <QCheckBox>
 #include <QFontDatabase>
@@ -72,7 +73,9 @@ RecordDetailView::RecordDetailView(QWidget *parent) : QWidget(parent)
     m_key = new QLineEdit(this);
     m_key->setObjectName(QStringLiteral("recordKey"));
     m_key->setReadOnly(true);
-    m_timestamp = new QLabel(this);
+    // Elided, the whole text in the tooltip: a long time and its type must not widen
+    // the pane (and squeeze the page's table beside it).
+    m_timestamp = new ElidedLabel(this, 12);
     m_timestamp->setObjectName(QStringLiteral("recordTimestamp"));
     m_timestamp->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_headers = new QTreeWidget(this);
@@ -89,7 +92,7 @@ RecordDetailView::RecordDetailView(QWidget *parent) : QWidget(parent)
     m_showNotification->setEnabled(false);
     m_hex = new QCheckBox(tr("Hex"), this);
     m_hex->setObjectName(QStringLiteral("hexView"));
-    m_valueKind = new QLabel(this);
+    m_valueKind = new ElidedLabel(this, 8);
     m_valueKind->setObjectName(QStringLiteral("valueKind"));
     m_value = new QPlainTextEdit(this);
     m_value->setObjectName(QStringLiteral("recordValue"));
@@ -133,17 +136,21 @@ void RecordDetailView::setRecord(const std::optional<kafka::KafkaRecord> &record
     m_id->setPlaceholderText(record && id.isEmpty() ? tr("(no id)") : QString());
     m_showNotification->setEnabled(!id.isEmpty());
     if (!record) {
+        m_headers->hide();
         m_key->clear();
         m_key->setPlaceholderText(QString());
-        m_timestamp->clear();
-        m_valueKind->clear();
+        m_timestamp->setFullText(QString());
+        m_valueKind->setFullText(QString());
         m_value->clear();
         return;
     }
     m_key->setText(bytesText(record->key, record->keyIsNull));
     m_key->setPlaceholderText(record->keyIsNull ? tr("(null key)") : QString());
-    m_timestamp->setText(RecordPageModel::timestampText(*record) + QStringLiteral(" (") +
-                         timestampTypeText(record->timestampType) + QLatin1Char(')'));
+    m_timestamp->setFullText(RecordPageModel::timestampText(*record) + QStringLiteral(" (") +
+                             timestampTypeText(record->timestampType) + QLatin1Char(')') +
+                             (record->headers.isEmpty() ? tr("; no headers") : QString()));
+    // Most records carry none: the value gets the room then.
+    m_headers->setVisible(!record->headers.isEmpty());
     for (const auto &[name, value] : record->headers) {
         auto *item = new QTreeWidgetItem(m_headers);
         item->setText(0, QString::fromUtf8(name));
@@ -160,13 +167,13 @@ void RecordDetailView::renderValue()
     }
     const QByteArray &value = m_record->value;
     if (m_record->valueIsNull) {
-        m_valueKind->setText(tr("null value (a tombstone)"));
+        m_valueKind->setFullText(tr("null value (a tombstone)"));
         m_value->clear();
         return;
     }
     const bool text = RecordPageModel::isText(value);
     if (m_hex->isChecked() || !text) {
-        m_valueKind->setText(
+        m_valueKind->setFullText(
             text ? tr("%n byte(s), hex", nullptr, static_cast<int>(value.size()))
                  : tr("binary, %n byte(s), hex", nullptr, static_cast<int>(value.size())));
         m_value->setPlainText(hexDump(value));
@@ -175,10 +182,10 @@ void RecordDetailView::renderValue()
     QJsonParseError error;
     const QJsonDocument json = QJsonDocument::fromJson(value, &error);
     if (error.error == QJsonParseError::NoError && !json.isNull()) {
-        m_valueKind->setText(tr("JSON, %n byte(s)", nullptr, static_cast<int>(value.size())));
+        m_valueKind->setFullText(tr("JSON, %n byte(s)", nullptr, static_cast<int>(value.size())));
         m_value->setPlainText(QString::fromUtf8(json.toJson(QJsonDocument::Indented)));
     } else {
-        m_valueKind->setText(tr("text, %n byte(s)", nullptr, static_cast<int>(value.size())));
+        m_valueKind->setFullText(tr("text, %n byte(s)", nullptr, static_cast<int>(value.size())));
         m_value->setPlainText(QString::fromUtf8(value));
     }
 }

@@ -8,13 +8,14 @@
 #include <optional>
 
 class QCheckBox;
-class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
 class QPushButton;
 class QTreeWidget;
 
 namespace dualscope::ui {
+
+class ElidedLabel;
 
 // One Kafka record in full, beside the browser's page: key, the event's id (read
 // through the field mapping), timestamp and its type, headers, and the value as
@@ -43,10 +44,10 @@ private:
     QLineEdit *m_key = nullptr;
     QLineEdit *m_id = nullptr;
     QPushButton *m_showNotification = nullptr;
-    QLabel *m_timestamp = nullptr;
+    ElidedLabel *m_timestamp = nullptr;
     QTreeWidget *m_headers = nullptr;
     QCheckBox *m_hex = nullptr;
-    QLabel *m_valueKind = nullptr;
+    ElidedLabel *m_valueKind = nullptr;
     QPlainTextEdit *m_value = nullptr;
     std::optional<kafka::KafkaRecord> m_record;
 };

@@ -53,7 +53,19 @@ bool hasNotification(const gap::Gap &g)
 QChartView *makeChartView(QChart *chart, QWidget *parent)
 {
     chart->legend()->setAlignment(Qt::AlignBottom);
-    chart->setMargins(QMargins(4, 4, 4, 4));
+    chart->setMargins(QMargins(2, 2, 2, 2));
+    // Three ticks in a smaller font: five full-size labels do not fit the chart's
+    // share of a laptop screen, and Qt Charts elides them to "..." then.
+    QFont small = chart->font();
+    small.setPointSizeF(small.pointSizeF() * 0.85);
+    chart->legend()->setFont(small);
+    for (QAbstractAxis *axis : chart->axes()) {
+        axis->setLabelsFont(small);
+        if (auto *values = qobject_cast<QValueAxis *>(axis))
+            values->setTickCount(3);
+        else if (auto *times = qobject_cast<QDateTimeAxis *>(axis))
+            times->setTickCount(3);
+    }
     auto *view = new QChartView(chart, parent);
     view->setRenderHint(QPainter::Antialiasing);
     return view;
@@ -157,8 +169,9 @@ GapPanel::GapPanel(QWidget *parent)
     m_table->horizontalHeader()->setStretchLastSection(true);
 
     // Charts.
+    // No chart titles: the tabs name the charts, and on a laptop screen the
+    // height is the axes' (a title there left the labels elided to "...").
     m_rateChart = new QChart;
-    m_rateChart->setTitle(tr("Stream rates"));
     m_kafkaRate = new QLineSeries(m_rateChart);
     m_kafkaRate->setName(tr("Kafka records/s"));
     m_redisRate = new QLineSeries(m_rateChart);
@@ -177,7 +190,6 @@ GapPanel::GapPanel(QWidget *parent)
     }
 
     auto *gapChart = new QChart;
-    gapChart->setTitle(tr("Gaps per sample"));
     m_gapSeries = new QLineSeries(gapChart);
     m_gapSeries->setName(tr("new gaps"));
     gapChart->addSeries(m_gapSeries);
@@ -191,7 +203,6 @@ GapPanel::GapPanel(QWidget *parent)
     m_gapSeries->attachAxis(m_gapValueAxis);
 
     auto *latencyChart = new QChart;
-    latencyChart->setTitle(tr("Latency (ms)"));
     auto *bars = new QBarSeries(latencyChart);
     m_latencySet = new QBarSet(tr("latency"), bars);
     QStringList categories;
@@ -215,8 +226,11 @@ GapPanel::GapPanel(QWidget *parent)
     auto *charts = new QTabWidget(this);
     charts->setObjectName(QStringLiteral("charts"));
     charts->addTab(makeChartView(m_rateChart, charts), tr("Rates"));
+    charts->setTabToolTip(0, tr("Kafka records and Redis notifications per second"));
     charts->addTab(makeChartView(gapChart, charts), tr("Gaps"));
-    charts->addTab(makeChartView(latencyChart, charts), tr("Latency"));
+    charts->setTabToolTip(1, tr("New gaps per sample"));
+    charts->addTab(makeChartView(latencyChart, charts), tr("Latency (ms)"));
+    charts->setTabToolTip(2, tr("Notification latency percentiles, in ms"));
 
     auto *split = new QSplitter(Qt::Horizontal, this);
     split->setObjectName(QStringLiteral("gapSplitter"));
