@@ -218,8 +218,10 @@ void Services::detachFromWindow()
     for (QObject *service : services) {
         if (!service)
             continue;
-        for (QObject *receiver : receivers)
-            QObject::disconnect(service, nullptr, receiver, nullptr);
+        for (QObject *receiver : receivers) {
+            if (receiver) // a null receiver would cut every connection of the service
+                QObject::disconnect(service, nullptr, receiver, nullptr);
+        }
     }
     m_window->browserPanel()->setWorker(nullptr);
     if (m_publisher)
