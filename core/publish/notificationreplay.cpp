@@ -121,21 +121,19 @@ void NotificationReplay::start()
         fail(error);
         return;
     }
-    m_topic = plan->topic;
-    m_work = std::move(plan->work);
-    m_total = plan->total;
-    m_result.notices += plan->notices;
+    m_plan = std::move(*plan);
+    m_result.notices += m_plan.notices;
     if (m_fromReport)
-        m_result.requested = plan->requested;
+        m_result.requested = m_plan.requested;
     // Report targets that cannot be read are handled already: skipped, with why.
-    for (const QString &why : std::as_const(plan->notFound)) {
+    for (const QString &why : std::as_const(m_plan.notFound)) {
         ++m_result.skippedNotFound;
         ++m_done;
         addError(why);
     }
     m_planned = true;
-    qCDebug(lcReplay, "planned %lld records in %lld partition(s) of %s", qlonglong(m_total),
-            qlonglong(m_work.size()), m_topic.constData());
+    qCDebug(lcReplay, "planned %lld records in %lld partition(s) of %s", qlonglong(m_plan.total),
+            qlonglong(m_plan.work.size()), m_plan.topic.constData());
     maybeBegin();
 }
 
@@ -195,8 +193,8 @@ void NotificationReplay::pump()
     if (m_stopping)
         abandonRest(QStringLiteral("interrupted"));
     while (m_inFlight < kMaxInFlight && m_abandonReason.isEmpty() &&
-           m_currentWork < m_work.size()) {
-        Work &work = m_work[m_currentWork];
+           m_currentWork < m_plan.work.size()) {
+        Work &work = m_plan.work[m_currentWork];
         const bool more =
             m_fromReport ? work.nextTarget < work.targets.size() : work.next < work.end;
         if (!more) {
@@ -212,7 +210,7 @@ void NotificationReplay::pump()
         schedulePump();
         return;
     }
-    const bool allRead = !m_abandonReason.isEmpty() || m_currentWork >= m_work.size();
+    const bool allRead = !m_abandonReason.isEmpty() || m_currentWork >= m_plan.work.size();
     if (allRead && m_inFlight == 0)
         finish();
 }
@@ -220,7 +218,7 @@ void NotificationReplay::pump()
 bool NotificationReplay::readRangePage(Work &work)
 {
     kafka::PageRequest request;
-    request.topic = m_topic;
+    request.topic = m_plan.topic;
     request.partition = work.partition;
     request.anchor = kafka::PageRequest::Anchor::Offset;
     request.offset = work.next;
@@ -235,7 +233,7 @@ bool NotificationReplay::readRangePage(Work &work)
     if (page->startOffset > work.next)
         m_result.notices.append(QStringLiteral("%1: offsets %2 to %3 were removed by retention "
                                                "during the replay")
-                                    .arg(partitionPlace(m_topic, work.partition))
+                                    .arg(partitionPlace(m_plan.topic, work.partition))
                                     .arg(work.next)
                                     .arg(std::min(page->startOffset, work.end) - 1));
     QByteArray pipeline;
@@ -252,8 +250,8 @@ bool NotificationReplay::readRangePage(Work &work)
             break;
         }
         ++m_result.requested;
-        if (appendRecord(m_topic, work.partition, record.offset, record.valueIsNull, record.value,
-                         {}, &pipeline))
+        if (appendRecord(m_plan.topic, work.partition, record.offset, record.valueIsNull,
+                         record.value, {}, &pipeline))
             ++count;
         last = record.offset;
     }
@@ -275,7 +273,7 @@ bool NotificationReplay::readTargetPage(Work &work)
            targets.at(lastInPage + 1).offset - firstOffset < m_config.pageSize)
         ++lastInPage;
     kafka::PageRequest request;
-    request.topic = m_topic;
+    request.topic = m_plan.topic;
     request.partition = work.partition;
     request.anchor = kafka::PageRequest::Anchor::Offset;
     request.offset = firstOffset;
@@ -297,7 +295,7 @@ bool NotificationReplay::readTargetPage(Work &work)
     qsizetype t = first;
     for (; t <= lastInPage; ++t) {
         const ReplayTarget &target = targets.at(t);
-        const QString where = recordPlace(m_topic, work.partition, target.offset);
+        const QString where = recordPlace(m_plan.topic, work.partition, target.offset);
         if (target.offset < page->startOffset) {
             ++m_result.skippedNotFound;
             addError(QStringLiteral("%1 (id %2): no longer retained (low watermark %3)")
@@ -315,7 +313,7 @@ bool NotificationReplay::readTargetPage(Work &work)
                 ++k;
             if (k < records.size() && records.at(k).offset == target.offset) {
                 const kafka::KafkaRecord &record = records.at(k);
-                if (appendRecord(m_topic, work.partition, record.offset, record.valueIsNull,
+                if (appendRecord(m_plan.topic, work.partition, record.offset, record.valueIsNull,
                                  record.value, target.id, &pipeline))
                     ++count;
             } else {
@@ -414,8 +412,8 @@ void NotificationReplay::abandonRest(const QString &why)
         return;
     m_abandonReason = why;
     qint64 rest = 0;
-    for (qsizetype i = m_currentWork; i < m_work.size(); ++i) {
-        Work &work = m_work[i];
+    for (qsizetype i = m_currentWork; i < m_plan.work.size(); ++i) {
+        Work &work = m_plan.work[i];
         if (m_fromReport) {
             rest += work.targets.size() - work.nextTarget;
             work.nextTarget = work.targets.size();
@@ -424,7 +422,7 @@ void NotificationReplay::abandonRest(const QString &why)
             work.next = work.end;
         }
     }
-    m_currentWork = m_work.size();
+    m_currentWork = m_plan.work.size();
     m_done += rest;
     if (!m_fromReport)
         m_result.requested += rest; // offsets not read: at most this many records
@@ -444,7 +442,7 @@ void NotificationReplay::emitProgress(bool force)
     if (!force && m_progressClock.elapsed() < kProgressIntervalMs)
         return;
     m_progressClock.restart();
-    emit progress(m_done, m_total);
+    emit progress(m_done, m_plan.total);
 }
 
 void NotificationReplay::finish()
@@ -453,7 +451,7 @@ void NotificationReplay::finish()
         return;
     m_ended = true;
     stopSender();
-    emit progress(m_done, m_total);
+    emit progress(m_done, m_plan.total);
     qCInfo(lcReplay, "replayed %lld: sent %lld, failed %lld, skipped %lld",
            qlonglong(m_result.requested), qlonglong(m_result.sent), qlonglong(m_result.failed),
            qlonglong(m_result.skipped()));

@@ -148,11 +148,11 @@ private:
     QThread *m_senderThread = nullptr;
     NotificationSender *m_sender = nullptr;
 
-    QByteArray m_topic;
-    QList<Work> m_work;
+    // What start() resolved: the topic, the work items (advanced as pages are read)
+    // and the total progress counts to.
+    ReplayPlan m_plan;
     qsizetype m_currentWork = 0;
     ReplayResult m_result;
-    qint64 m_total = 0;
     qint64 m_done = 0;
     int m_inFlight = 0;
     quint64 m_lastBatchId = 0;
