@@ -251,7 +251,8 @@ std::optional<QList<BrokerInfo>> KafkaBrowser::brokers(int timeoutMs, QString *e
         return std::nullopt;
     }
     MetadataPtr metadata(raw);
-    return brokersOf(*metadata);
+    m_lastSeenBrokers = brokersOf(*metadata);
+    return m_lastSeenBrokers;
 }
 
 bool KafkaBrowser::watermarks(const QByteArray &topic, qint32 partition, qint64 *low, qint64 *high,

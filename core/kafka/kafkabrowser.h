@@ -45,8 +45,8 @@ public:
     QByteArray bootstrap() const { return m_bootstrap; }
 
     std::optional<QList<BrokerInfo>> brokers(int timeoutMs, QString *error);
-    // The brokers the last topic metadata answer listed (topics(), topic()): what
-    // a refresh probes without asking the cluster again. Empty before the first.
+    // The brokers the last metadata answer listed (brokers(), topics(), topic()):
+    // what a refresh probes without asking the cluster again. Empty before the first.
     const QList<BrokerInfo> &lastSeenBrokers() const { return m_lastSeenBrokers; }
     // Every topic with its partitions and watermarks, sorted by name.
     std::optional<QList<TopicInfo>> topics(int timeoutMs, QString *error);
