@@ -16,7 +16,7 @@ cd "$(dirname "$0")"
 PACKAGES=(
     build-essential cmake ninja-build pkg-config
     qt6-base-dev qt6-base-dev-tools qt6-charts-dev libqt6opengl6-dev qtkeychain-qt6-dev libgl-dev libqt6svg6
-    librdkafka-dev libhiredis-dev rapidjson-dev prometheus-cpp-dev libjemalloc-dev
+    librdkafka-dev libhiredis-dev rapidjson-dev prometheus-cpp-dev libjemalloc-dev libbloom-dev
     redis-server redis-tools kcat openssl prometheus
 )
 # Only for ./build.sh fuzz: clang and its libFuzzer and sanitizer runtimes.

@@ -51,6 +51,14 @@ constexpr qsizetype kLiveMatchesPerTick = 2000;
 // events, loaded from Kafka: a screen of context, read in one page per partition.
 constexpr int kRecentEvents = 200;
 
+// The checker's memory in the window: ~250 bytes an entry, so ~38 MB (what fired at
+// full speed would otherwise keep for 3 x grace: ~75 MB for 300,000 events). A
+// pending event waits only until its notification comes, so the cap falls on the ids
+// remembered for duplicates first (their copies are counted unjudged, never orphans);
+// only a checker far behind lets pending events go, `unobserved`. The CLI's check
+// keeps the detector's own cap.
+constexpr qint64 kCheckerEntries = 150'000;
+
 // The live view's subscriptions are remembered per connection ("p:" a pattern,
 // "c:" a channel); the checker's patterns are the connection's own.
 QString subscriptionsKey(const QString &connection)
@@ -472,6 +480,7 @@ void Services::startWatchers()
     // The live view shows a verdict on each row it holds: per 100 ms tick, the
     // newest matches up to what a screen of rows can use.
     checkConfig.detector.reportNewestMatches = kLiveMatchesPerTick;
+    checkConfig.detector.maxPendingEntries = kCheckerEntries;
     checkConfig.sharedMonitor = m_monitor;
     checkConfig.sharedMonitorBacklog = checkBacklog;
     m_checkThread = startThread(this, "check");

@@ -3,6 +3,7 @@
 
 #include "event/event.h"
 #include "gap/chunkedslab.h"
+#include "gap/forgottenids.h"
 #include "gap/observationreader.h"
 
 #include <QHash>
@@ -115,6 +116,7 @@ struct Entry
     bool inMissingMemory = false; // remembered as missing/unobserved (the long memory)
     bool afterWindow = false;     // a notification delivered after the window's end
     bool context = false;         // a record from before the window: known, not judged
+    bool mayBeForgotten = false;  // its id may be one the memory cap forgot early
 };
 
 // A matched notification, as the order check remembers it.
@@ -330,9 +332,18 @@ struct GapDetector::State
             Entry *oldest = liveFront(missingForgetQueue, Stage::Judged);
             if (!oldest)
                 break;
+            forgetEarly(*oldest, missingForgetQueue.front().atMs);
             missingForgetQueue.pop_front();
-            release(*oldest);
         }
+    }
+
+    // Lets go of a judged entry before its memory window ends: a later copy of its id
+    // must not be called an orphan, nor a repeat of its record missing.
+    void forgetEarly(Entry &entry, qint64 wouldForgetAtMs)
+    {
+        forgotten.add(entry.id, wouldForgetAtMs);
+        ++counts.forgottenEarly;
+        release(entry);
     }
 
     // No notification within the grace window: missing, or unobserved when the
@@ -340,6 +351,13 @@ struct GapDetector::State
     void judgeSilentEvent(const QByteArray &id, Entry &entry, const QString &extra = {})
     {
         QString reason = unobservedReason(entry.kafkaTsMs, entry.partition);
+        if (reason.isEmpty() && entry.mayBeForgotten) {
+            // Its notification may have come for the record this one repeats.
+            reason = QStringLiteral("its id may be one the detector forgot early to stay "
+                                    "within its memory cap (%1 entries): the record may "
+                                    "repeat an event already judged")
+                         .arg(config.maxPendingEntries);
+        }
         if (reason.isEmpty() && config.partitionOfChannel && !entry.expectedChannel.isEmpty()) {
             const qint32 owner = config.partitionOfChannel(entry.expectedChannel);
             if (owner != entry.partition)
@@ -594,7 +612,9 @@ struct GapDetector::State
     void judgeOrphan(Entry &entry)
     {
         // Its record may be one the tail lost, or one from before where it started.
-        if (entry.deliveredMs <= kafkaLostUntilMs + config.graceMs || ownedByAnotherMember(entry)) {
+        // Or a copy of an id the memory cap forgot early (the record came and went).
+        if (entry.deliveredMs <= kafkaLostUntilMs + config.graceMs || entry.mayBeForgotten ||
+            ownedByAnotherMember(entry)) {
             ++counts.unjudgedNotifications;
             release(entry);
             return;
@@ -629,6 +649,7 @@ struct GapDetector::State
                 queue->pop_front();
             }
         }
+        forgotten.expire(nowMs);
     }
 
     // One entry over the cap: lose what costs least first.
@@ -638,8 +659,8 @@ struct GapDetector::State
             return;
         for (std::deque<Due> *queue : {&forgetQueue, &missingForgetQueue}) {
             if (Entry *entry = liveFront(*queue, Stage::Judged)) {
+                forgetEarly(*entry, queue->front().atMs);
                 queue->pop_front();
-                release(*entry);
                 return;
             }
         }
@@ -697,6 +718,7 @@ struct GapDetector::State
     // Why an entry has no expected channel, by slot: rare, so not a field of every
     // entry (a QString in each of 300,000 entries is 7 MB).
     QHash<quint32, QString> channelProblems;
+    ForgottenIds forgotten; // what the memory cap let go before its time
     std::vector<quint32> freeSlots;
     std::deque<Due> kafkaQueue;         // pending Kafka events, by (clamped) deadline
     std::vector<Due> futureKafka;       // min-heap: records stamped in the future
@@ -829,6 +851,7 @@ void GapDetector::addKafka(const KafkaObservation &record)
     if (s.index.size() != sizeBefore) {
         slot = s.allocate(id);
         Entry &entry = s.slab[slot];
+        entry.mayBeForgotten = s.forgotten.mayHold(id, s.now);
         ++s.counts.kafkaEvents;
         s.fillKafka(entry, record, *root);
         s.queueKafka(entry);
@@ -937,6 +960,7 @@ void GapDetector::addRedis(const RedisObservation &notification)
         // After the window, its record may still be one of the window's (Kafka is read
         // late): it waits like any other, but is never an orphan.
         entry.afterWindow = afterWindow;
+        entry.mayBeForgotten = s.forgotten.mayHold(id, s.now);
         entry.seq = s.nextSeq();
         s.redisQueue.push_back({delivered + s.config.graceMs, entry.seq, slot});
         reportOversized(id, entry);

@@ -278,6 +278,8 @@ ParsedReport readReport(const Value &root)
             throw ReadError{QStringLiteral("window.dropped_notifications is not an integer")};
         report.counts.droppedNotifications = dropped->value.GetInt64();
     }
+    report.counts.forgottenEarly =
+        optionalIntMember(window, "forgotten_early_ids", QStringLiteral("window"));
 
     const Value &gaps = arrayMember(root, "gaps", top);
     report.gaps.reserve(qsizetype(gaps.Size()));
@@ -472,6 +474,8 @@ QByteArray writeJsonReport(const GapCounts &counts, const metrics::LatencyHistog
     w.EndArray();
     w.Key("dropped_notifications");
     w.Int64(counts.droppedNotifications);
+    w.Key("forgotten_early_ids");
+    w.Int64(counts.forgottenEarly);
     w.Key("kafka_skipped");
     w.StartArray();
     for (const PartitionRange &range : window.kafkaSkipped) {

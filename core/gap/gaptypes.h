@@ -155,14 +155,20 @@ struct GapCounts
     // Notifications the detector let go unjudged because its memory cap
     // (Config::maxPendingEntries) was reached; zero in any sane run.
     qint64 droppedNotifications = 0;
+    // Judged ids the detector forgot before their memory window ended, to stay within
+    // the same cap. A notification of one of them finds nothing: it is counted in
+    // unjudgedNotifications, never an orphan; a record repeating one whose
+    // notification does not come is `unobserved`, never missing.
+    qint64 forgottenEarly = 0;
     // After the window closed: records stamped later and notifications delivered
     // later that belong to no event of the window. Neither judged nor counted above.
     qint64 outsideWindowRecords = 0;
     qint64 outsideWindowNotifications = 0;
     // Verdicts revised once (missing or unobserved turned matched or wrong_channel).
     qint64 revised = 0;
-    // Notifications left unjudged at the end because the Kafka tail had not read far
-    // enough to tell an orphan (its lag is not the system's fault).
+    // Notifications left unjudged because the Kafka tail had not read far enough to
+    // tell an orphan (its lag is not the system's fault), or lost records, or an id
+    // the memory cap forgot early.
     qint64 unjudgedNotifications = 0;
 
     // Every kind except matched and the informational ones: what makes `check` exit 1.

@@ -125,6 +125,7 @@ std::optional<ParsedReport> mergeReports(const QList<ParsedReport> &reports,
         c.redisNotifications += report.counts.redisNotifications;
         c.kafkaEvents += report.counts.kafkaEvents;
         c.droppedNotifications += report.counts.droppedNotifications;
+        c.forgottenEarly += report.counts.forgottenEarly;
         c.revised += report.counts.revised;
         c.outsideWindowRecords += report.counts.outsideWindowRecords;
         c.outsideWindowNotifications += report.counts.outsideWindowNotifications;

@@ -158,10 +158,25 @@ void TestGapPanel::countersAndTable()
     QVERIFY(missing->styleSheet().contains(QStringLiteral("color")));
     QVERIFY(!matched->styleSheet().contains(QStringLiteral("color")));
     QVERIFY(!orphan->styleSheet().contains(QStringLiteral("color")));
+    // notifications the checker could not judge are said beside the counters, why in
+    // the tooltip
+    auto *footnote = panel.findChild<QLabel *>(QStringLiteral("gapDropped"));
+    QVERIFY(footnote);
+    QVERIFY(footnote->text().isEmpty());
+    counts.unjudgedNotifications = 30;
+    counts.droppedNotifications = 12;
+    counts.forgottenEarly = 5000;
+    panel.setCounts(counts);
+    QCOMPARE(footnote->text(), QStringLiteral("42 not judged"));
+    QVERIFY2(footnote->toolTip().contains(QStringLiteral("30 whose records")) &&
+                 footnote->toolTip().contains(QStringLiteral("12 let go")) &&
+                 footnote->toolTip().contains(QStringLiteral("5000 ids forgotten early")),
+             qPrintable(footnote->toolTip()));
 
     panel.clear();
     QCOMPARE(panel.tableModel()->rowCount(), 0);
     QCOMPARE(panel.countText(GapKind::Missing), QStringLiteral("0"));
+    QVERIFY(footnote->text().isEmpty());
 }
 
 void TestGapPanel::kindFilter()

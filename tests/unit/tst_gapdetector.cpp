@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "event/event.h"
 #include "gap/detectorbenchmark.h"
+#include "gap/forgottenids.h"
 #include "gap/gapdetector.h"
 
 #include <QRandomGenerator>
 #include <QTest>
+#include <algorithm>
+#include <map>
 
 using namespace dualscope::gap;
 using dualscope::event::ChannelTemplate;
@@ -868,6 +871,150 @@ private slots:
         detector.finish(T0 + 200);
         verifyInvariant(detector.counts());
         QCOMPARE(detector.counts().droppedNotifications, 25);
+    }
+
+    void copyOfAnIdForgottenEarlyIsNotAnOrphan()
+    {
+        // given a cap of 10 entries and 20 events matched: the 10 oldest ids are
+        // forgotten before their memory window ends
+        GapDetector::Config c = config();
+        c.maxPendingEntries = 10;
+        GapDetector detector(c);
+        detector.advance(T0);
+        detector.setKafkaCaughtUp(T0, true);
+        for (int i = 0; i < 20; ++i) {
+            const QByteArray id = "e" + QByteArray::number(i);
+            detector.addKafka(record(id, T0, "octocat", i));
+            detector.addRedis(note(id, T0 + 5));
+        }
+        QCOMPARE(detector.counts().forgottenEarly, 10);
+        QVERIFY(detector.takeGaps().isEmpty());
+        // when, still within the memory window, a copy of a forgotten id comes, a copy
+        // of a remembered one, and a notification of an id Kafka never had
+        detector.advance(T0 + 1000);
+        detector.addRedis(note("e0", T0 + 1000));
+        detector.addRedis(note("e19", T0 + 1000));
+        detector.addRedis(note("stranger", T0 + 1000));
+        detector.advance(T0 + 1000 + kGrace + 1);
+        // then the remembered copy is a duplicate, the stranger an orphan, and the copy
+        // of the forgotten id neither: it is counted unjudged
+        QList<QByteArray> seen = kinds(detector.takeGaps());
+        std::sort(seen.begin(), seen.end());
+        QCOMPARE(seen, (QList<QByteArray>{"duplicate", "orphan"}));
+        QCOMPARE(detector.counts().unjudgedNotifications, 1);
+        // when the memory window of the forgotten ids has passed
+        detector.advance(T0 + 5 + 2 * kGrace + 10);
+        // then a copy is an orphan as after any memory window (the ids are not held
+        // longer than they would have been remembered)
+        detector.addRedis(note("e0", T0 + 5 + 2 * kGrace + 10));
+        detector.advance(T0 + 5 + 3 * kGrace + 20);
+        QCOMPARE(kinds(detector.takeGaps()), QList<QByteArray>{"orphan"});
+        detector.finish(T0 + 5 + 3 * kGrace + 20);
+        verifyInvariant(detector.counts());
+    }
+
+    void repeatedRecordOfAnIdForgottenEarlyIsNotMissing()
+    {
+        // given 20 events matched under a cap of 10 (the 10 oldest forgotten early)
+        GapDetector::Config c = config();
+        c.maxPendingEntries = 10;
+        GapDetector detector(c);
+        detector.advance(T0);
+        for (int i = 0; i < 20; ++i) {
+            const QByteArray id = "e" + QByteArray::number(i);
+            detector.addKafka(record(id, T0, "octocat", i));
+            detector.addRedis(note(id, T0 + 5));
+        }
+        // when a producer retry writes e0's record again, and a new event comes; no
+        // notification for either
+        detector.advance(T0 + 100);
+        detector.addKafka(record("e0", T0 + 100, "octocat", 20));
+        detector.addKafka(record("fresh", T0 + 100, "octocat", 21));
+        detector.advance(T0 + 100 + kGrace + 1);
+        // then the new event is missing, and the repeat is unobserved, saying why: its
+        // notification may be the one matched already
+        QList<Gap> gaps = detector.takeGaps();
+        std::sort(gaps.begin(), gaps.end(), [](const Gap &a, const Gap &b) { return a.id < b.id; });
+        QCOMPARE(kinds(gaps), (QList<QByteArray>{"unobserved", "missing"}));
+        QCOMPARE(gaps[0].id, QByteArray("e0"));
+        QVERIFY2(gaps[0].detail.contains(QLatin1String("forgot early")),
+                 qPrintable(gaps[0].detail));
+        QCOMPARE(gaps[1].id, QByteArray("fresh"));
+        detector.finish(T0 + 100 + kGrace + 1);
+        verifyInvariant(detector.counts());
+    }
+
+    void fullSpeedUnderAMemoryCapMakesNoFalseGap()
+    {
+        // given 60,000 events at 20 per ms, each notified 1-40 ms after its record,
+        // every 50th notified again 0.5-1.5 s later (a retrying publisher), and a cap
+        // of 4,000 entries: far less than the 2 x grace the detector would remember
+        constexpr int kEvents = 60'000;
+        GapDetector::Config c = config();
+        c.maxPendingEntries = 4000;
+        GapDetector detector(c);
+        QRandomGenerator random(20261203);
+        std::multimap<qint64, QByteArray> copies;
+        qint64 sentCopies = 0;
+        qint64 now = T0;
+        detector.advance(now);
+        detector.setKafkaCaughtUp(now, true);
+        for (int i = 0; i < kEvents; ++i) {
+            now = T0 + i / 20;
+            const QByteArray id = "id-" + QByteArray::number(i);
+            detector.addKafka(record(id, now, "octocat", i));
+            copies.emplace(now + 1 + random.bounded(40), id);
+            if (i % 50 == 0) {
+                copies.emplace(now + 500 + random.bounded(1000), id);
+                ++sentCopies;
+            }
+            while (!copies.empty() && copies.begin()->first <= now) {
+                detector.addRedis(note(copies.begin()->second, copies.begin()->first));
+                copies.erase(copies.begin());
+            }
+            if (i % 200 == 0)
+                detector.advance(now);
+        }
+        for (const auto &[atMs, id] : copies) {
+            detector.advance(atMs);
+            detector.addRedis(note(id, atMs));
+        }
+        detector.finish(now + 3000);
+        // then no gap but duplicates, and every copy is a duplicate or unjudged
+        const GapCounts counts = detector.counts();
+        QCOMPARE(counts.matched, kEvents);
+        QCOMPARE(counts.missing + counts.orphan + counts.unobserved + counts.wrongChannel, 0);
+        QCOMPARE(counts.duplicate + counts.unjudgedNotifications, sentCopies);
+        QVERIFY2(counts.forgottenEarly > 0, "the cap was never reached: the test tests nothing");
+        QVERIFY(detector.pendingCount() <= 4000);
+        verifyInvariant(counts);
+    }
+
+    void forgottenIdsAreHeldUntilTheyWouldHaveBeenForgotten()
+    {
+        ForgottenIds forgotten;
+        QVERIFY(!forgotten.mayHold("a", T0));
+        forgotten.add("a", T0 + 100);
+        QVERIFY(forgotten.mayHold("a", T0 + 100));
+        QVERIFY(!forgotten.mayHold("b", T0));
+        forgotten.expire(T0 + 101);
+        QVERIFY(!forgotten.mayHold("a", T0 + 101));
+        // more than one generation: each held until its own last time
+        const int perGeneration = ForgottenIds::kIdsPerGeneration;
+        for (int i = 0; i < perGeneration + 1; ++i)
+            forgotten.add("g" + QByteArray::number(i), i < perGeneration ? T0 + 1000 : T0 + 5000);
+        forgotten.expire(T0 + 2000);
+        QVERIFY(!forgotten.mayHold("g0", T0 + 2000));
+        QVERIFY(forgotten.mayHold("g" + QByteArray::number(perGeneration), T0 + 2000));
+        // when more generations are needed than are kept, the oldest one's time
+        // becomes a horizon before which every id may be forgotten
+        for (int i = 0; i < ForgottenIds::kMaxGenerations * perGeneration; ++i)
+            forgotten.add("h" + QByteArray::number(i), T0 + 10'000);
+        QVERIFY(forgotten.mayHold("never-added", T0 + 5000));
+        forgotten.expire(T0 + 10'001);
+        QVERIFY(!forgotten.mayHold("never-added", T0 + 10'001));
+        QCOMPARE(forgotten.total(),
+                 1 + perGeneration + 1 + qint64(ForgottenIds::kMaxGenerations) * perGeneration);
     }
 
     void futureStampedRecordDoesNotBlockOthers()

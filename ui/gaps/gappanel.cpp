@@ -121,6 +121,8 @@ GapPanel::GapPanel(QWidget *parent)
     }
     m_droppedLabel = new QLabel(this);
     m_droppedLabel->setObjectName(QStringLiteral("gapDropped"));
+    m_droppedLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_droppedLabel->setAlignment(Qt::AlignCenter);
     counters->addWidget(m_droppedLabel, 2, kCountersPerRow - 1, 2, 1);
 
     // Toolbar.
@@ -271,9 +273,7 @@ void GapPanel::appendGaps(const QList<gap::Gap> &gaps)
 {
     m_model->appendGaps(gaps);
     m_gapsSinceSample += gaps.size();
-    m_droppedLabel->setText(m_model->droppedCount() > 0
-                                ? tr("%1 rows let go").arg(m_model->droppedCount())
-                                : QString());
+    updateFootnote();
     updateReplayButton();
 }
 
@@ -287,6 +287,30 @@ void GapPanel::setCounts(const gap::GapCounts &counts)
         label->setStyleSheet(kind != gap::GapKind::Matched && value > 0 ? kWarningStyle
                                                                         : kNormalStyle);
     }
+    updateFootnote();
+}
+
+// What the counters do not show: notifications the checker could not judge (never
+// gaps, but a reason the counters add up to less than what was fired), and rows the
+// table let go.
+void GapPanel::updateFootnote()
+{
+    QStringList lines;
+    const qint64 notJudged = m_counts.unjudgedNotifications + m_counts.droppedNotifications;
+    if (notJudged > 0)
+        lines.append(tr("%1 not judged").arg(notJudged));
+    if (m_model->droppedCount() > 0)
+        lines.append(tr("%1 rows let go").arg(m_model->droppedCount()));
+    m_droppedLabel->setText(lines.join(QLatin1Char('\n')));
+    m_droppedLabel->setToolTip(
+        tr("Notifications not judged, never gaps: %1 whose records the checker's Kafka tail "
+           "could not read (retention deleted them first, or the check ended before), or "
+           "copies of ids it forgot early at its memory cap; %2 let go at that cap (%3 ids "
+           "forgotten early).\nRows let go: the table keeps the newest gaps, the counters "
+           "count them all.")
+            .arg(m_counts.unjudgedNotifications)
+            .arg(m_counts.droppedNotifications)
+            .arg(m_counts.forgottenEarly));
 }
 
 QString GapPanel::countText(gap::GapKind kind) const
@@ -352,7 +376,6 @@ void GapPanel::clear()
     m_latency.reset();
     setLatency(m_latency);
     setCounts({});
-    m_droppedLabel->clear();
     m_replayProgress->hide();
     updateReplayButton();
 }

@@ -77,6 +77,7 @@ private:
     void onActivated(const QModelIndex &proxyIndex);
     void chooseExportFile(bool json);
     void updateReplayButton();
+    void updateFootnote();
 
     GapTableModel *m_model = nullptr;
     QSortFilterProxyModel *m_proxy = nullptr;
