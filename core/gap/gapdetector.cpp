@@ -342,7 +342,6 @@ struct GapDetector::State
     void forgetEarly(Entry &entry, qint64 wouldForgetAtMs)
     {
         forgotten.add(entry.id, wouldForgetAtMs);
-        ++counts.forgottenEarly;
         release(entry);
     }
 
@@ -1192,7 +1191,9 @@ QList<MatchedEvent> GapDetector::takeMatches()
 
 GapCounts GapDetector::counts() const
 {
-    return m_state->counts;
+    GapCounts counts = m_state->counts;
+    counts.forgottenEarly = m_state->forgotten.total(); // the filters count what they hold
+    return counts;
 }
 
 const metrics::LatencyHistogram &GapDetector::latency() const

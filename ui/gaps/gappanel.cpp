@@ -119,11 +119,11 @@ GapPanel::GapPanel(QWidget *parent)
         m_countLabels.insert(int(kind), value);
         ++index;
     }
-    m_droppedLabel = new QLabel(this);
-    m_droppedLabel->setObjectName(QStringLiteral("gapDropped"));
-    m_droppedLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
-    m_droppedLabel->setAlignment(Qt::AlignCenter);
-    counters->addWidget(m_droppedLabel, 2, kCountersPerRow - 1, 2, 1);
+    m_footnote = new QLabel(this);
+    m_footnote->setObjectName(QStringLiteral("gapDropped"));
+    m_footnote->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_footnote->setAlignment(Qt::AlignCenter);
+    counters->addWidget(m_footnote, 2, kCountersPerRow - 1, 2, 1);
 
     // Toolbar.
     m_kindFilter = new QComboBox(this);
@@ -301,8 +301,8 @@ void GapPanel::updateFootnote()
         lines.append(tr("%1 not judged").arg(notJudged));
     if (m_model->droppedCount() > 0)
         lines.append(tr("%1 rows let go").arg(m_model->droppedCount()));
-    m_droppedLabel->setText(lines.join(QLatin1Char('\n')));
-    m_droppedLabel->setToolTip(
+    m_footnote->setText(lines.join(QLatin1Char('\n')));
+    m_footnote->setToolTip(
         tr("Notifications not judged, never gaps: %1 whose records the checker's Kafka tail "
            "could not read (retention deleted them first, or the check ended before), or "
            "copies of ids it forgot early at its memory cap; %2 let go at that cap (%3 ids "

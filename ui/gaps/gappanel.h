@@ -84,7 +84,7 @@ private:
     QTableView *m_table = nullptr;
     QComboBox *m_kindFilter = nullptr;
     QHash<int, QLabel *> m_countLabels;
-    QLabel *m_droppedLabel = nullptr;
+    QLabel *m_footnote = nullptr; // what the counters do not show (updateFootnote)
     QPushButton *m_replayButton = nullptr;
     QProgressBar *m_replayProgress = nullptr;
 
